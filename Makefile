@@ -1,0 +1,49 @@
+# AimDB.js — every command the README names goes through here.
+# `make demo` and `make test` install what is missing first (tools/setup.sh).
+
+SHELL := /bin/bash
+NODE  ?= node
+TSC   := node_modules/.bin/tsc
+MOCHA := node_modules/.bin/mocha
+ROLLUP := node_modules/.bin/rollup
+BOARD ?= esp32
+APP   ?= climate-sensor
+PORT  ?=
+
+.PHONY: all setup setup-npm build bundles typecheck test test-unit demo bench soak flash image sizes clean
+
+all: build
+
+setup:
+	@tools/setup.sh
+
+setup-npm:
+	@tools/setup.sh --npm-only
+
+## Bundles for every board and app (dist/), plus the core module.
+bundles: setup-npm
+	@$(ROLLUP) -c --silent
+
+build: bundles
+
+## Each layer is checked with its own tsconfig: core and device targets against lib ES5 only.
+typecheck: setup-npm
+	@$(TSC) -p core/tsconfig.json
+	@for t in targets/*/tsconfig.json; do $(TSC) -p $$t || exit 1; done
+	@$(TSC) -p tsconfig.json
+
+test: setup build typecheck
+	@$(MOCHA)
+
+## Only the mocha suites (no setup, no build); for quick iterations.
+test-unit:
+	@$(MOCHA)
+
+demo: setup build
+	@$(NODE) bin/aimdb.mjs demo
+
+bench: setup build
+	@$(NODE) --import tsx --expose-gc bench/run.ts
+
+clean:
+	rm -rf dist build artifacts

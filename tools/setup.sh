@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs everything the project needs on a fresh machine, and nothing that is already there:
+# npm packages (from package-lock.json) and the Debian packages the tests and the demo use.
+# Usage: tools/setup.sh [--system-only|--npm-only] [--browser]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_npm=1; want_system=1; want_browser=0
+for a in "$@"; do
+  case "$a" in
+    --system-only) want_npm=0 ;;
+    --npm-only) want_system=0 ;;
+    --browser) want_browser=1 ;;
+    *) echo "setup: unknown option $a" >&2; exit 2 ;;
+  esac
+done
+
+if [ "$want_npm" = 1 ]; then
+  stamp=node_modules/.aimdb-installed
+  if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+    echo "setup: installing npm packages (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error
+    touch "$stamp"
+  fi
+fi
+
+if [ "$want_system" = 1 ]; then
+  missing=()
+  command -v duk >/dev/null 2>&1 || missing+=(duktape)
+  command -v mujs >/dev/null 2>&1 || missing+=(mujs)
+  command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+  command -v mosquitto_sub >/dev/null 2>&1 || missing+=(mosquitto-clients)
+  if [ "$want_browser" = 1 ]; then
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  fi
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing Debian packages: ${missing[*]}"
+    SUDO=""
+    if [ "$(id -u)" != 0 ]; then
+      if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
+        echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1
+      fi
+    fi
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
