@@ -1,0 +1,90 @@
+/**
+ * How a board bundle starts an app on Espruino. The app is a function of a {@link Platform} (the
+ * runtime adapter and the board's ports); the bundle's entry calls {@link bootEspruino} with it.
+ *
+ * Boot (ENGINES.md §1): after `save()` the code is not re-run at power-on, so the app starts from
+ * `E.on('init')` — which Espruino also fires right after `save()` — and stops on `E.on('kill')`.
+ */
+import type { ByteStream, ByteStreamHandlers, RuntimeAdapter, SocketFactory } from '../../core/index.js';
+import { espOn, espPrint, espRequire, EspruinoStorage } from './globals.js';
+import { espruinoRuntime } from './runtime.js';
+import { espruinoSockets } from './tcp.js';
+import { openUart } from './uart.js';
+import { startWifi, WifiLink, WifiOptions } from './wifi.js';
+
+/** What the build knows about the board (a subset of boards/<name>/board.json). */
+export interface BoardInfo {
+  name: string;
+  engine: string;
+  /** Serial port of the gateway link, e.g. `'Serial1'`. */
+  defaultUart: string;
+  /** `'wifi'`, `'tcp'`. */
+  network: string[];
+}
+
+/** The capabilities a board hands an app (ECMA-419 style: one object, fixed at start). */
+export interface Platform {
+  runtime: RuntimeAdapter;
+  board: BoardInfo;
+  /** Writes one console line. */
+  print(line: string): void;
+  /** Opens the board's default UART (`board.defaultUart`) as a byte stream. */
+  openSerial(handlers: ByteStreamHandlers, baud?: number): ByteStream;
+  /** TCP client sockets; present when the board has a network. */
+  sockets?: SocketFactory;
+  /** Wi-Fi bring-up; present on Wi-Fi boards. */
+  startWifi?(options: WifiOptions): WifiLink;
+  /** The flash file store, for `persistLatest`; present when the board has `Storage`. */
+  storage?: EspruinoStorage;
+}
+
+/** An app: builds and starts its database; returns a handle to stop it (or nothing). */
+export type AppMain = (platform: Platform) => { stop(): void } | void;
+
+/** Makes the Espruino platform for a board. */
+export function espruinoPlatform(board: BoardInfo, runtime?: RuntimeAdapter): Platform {
+  const rt = runtime || espruinoRuntime();
+  const net = board.network.indexOf('tcp') >= 0;
+  const wifi = board.network.indexOf('wifi') >= 0;
+  return {
+    runtime: rt,
+    board: board,
+    print: espPrint,
+    openSerial: function (handlers: ByteStreamHandlers, baud?: number) {
+      return openUart({ port: board.defaultUart, baud: baud }, handlers);
+    },
+    sockets: net ? espruinoSockets() : undefined,
+    startWifi: wifi
+      ? function (options: WifiOptions) {
+          return startWifi(rt, options);
+        }
+      : undefined,
+    storage: espRequire<EspruinoStorage>('Storage'),
+  };
+}
+
+/**
+ * Starts `main` at every boot (`E.on('init')`) and stops it on `E.on('kill')` (before `save()`,
+ * `reset()`, `load()`).
+ *
+ * @example
+ * bootEspruino(main, { name: 'esp32', engine: 'espruino', defaultUart: 'Serial1', network: ['wifi', 'tcp'] });
+ */
+export function bootEspruino(main: AppMain, board: BoardInfo): void {
+  let running: { stop(): void } | null = null;
+  function stop() {
+    const r = running;
+    running = null;
+    if (r) r.stop();
+  }
+  function start() {
+    stop();
+    try {
+      running = main(espruinoPlatform(board)) || null;
+    } catch (e) {
+      espPrint('error boot: ' + String(e));
+    }
+  }
+  espOn('init', start);
+  espOn('kill', stop);
+}

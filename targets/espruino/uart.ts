@@ -1,0 +1,62 @@
+/**
+ * A `ByteStream` over an Espruino serial port (`Serial1`, `USB`): the AimX serial link to the
+ * gateway (COBS frames). Espruino delivers received bytes as binary strings, which the core's codecs
+ * read through `byteAt` without copying.
+ */
+import type { ByteChunk, ByteStream, ByteStreamHandlers } from '../../core/index.js';
+import { toBinaryString } from './bytes.js';
+import { espSerial, EspruinoSerial } from './globals.js';
+
+/** Options of {@link openUart}. */
+export interface UartOptions {
+  /** Port name: `'Serial1'` (default, the board's default UART) or `'USB'`. */
+  port?: string;
+  /** Baud rate (bits/s). Default `115200`. Ignored for `USB`. */
+  baud?: number;
+  /** RX pin (board-specific pin object). Default: the port's default pins. */
+  rx?: unknown;
+  /** TX pin. Default: the port's default pins. */
+  tx?: unknown;
+  /** An explicit port object (tests, `LoopbackA`); overrides `port`. */
+  serial?: EspruinoSerial;
+}
+
+class UartStream implements ByteStream {
+  _serial: EspruinoSerial | undefined;
+  _handlers: ByteStreamHandlers;
+  constructor(serial: EspruinoSerial, handlers: ByteStreamHandlers) {
+    this._serial = serial;
+    this._handlers = handlers;
+  }
+  write(chunk: ByteChunk): void {
+    if (this._serial) this._serial.write(toBinaryString(chunk));
+  }
+  close(): void {
+    const s = this._serial;
+    if (!s) return;
+    this._serial = undefined;
+    s.removeAllListeners('data');
+    if (this._handlers.onClose) this._handlers.onClose();
+  }
+}
+
+/**
+ * Opens a serial port as a byte stream. Throws when the board has no such port (a configuration
+ * mistake, found at start).
+ *
+ * @example
+ * const link = openUart({ port: 'Serial1', baud: 115200 }, { onData: (chunk) => decoder.push(chunk) });
+ * link.write('\x01\x02\x00');
+ */
+export function openUart(options: UartOptions, handlers: ByteStreamHandlers): ByteStream {
+  const name = options.port || 'Serial1';
+  const serial = options.serial || espSerial(name);
+  if (!serial) throw new Error('uart: no serial port ' + name + ' on this board');
+  if (name !== 'USB') serial.setup(options.baud || 115200, options.rx !== undefined ? { rx: options.rx, tx: options.tx } : undefined);
+  const stream = new UartStream(serial, handlers);
+  serial.on('data', function (data: string) {
+    handlers.onData(data);
+  });
+  if (handlers.onConnect) handlers.onConnect();
+  return stream;
+}
