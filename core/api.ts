@@ -128,13 +128,17 @@ export interface RecordMetrics {
    * Mailbox — pending values overwritten before any reader took them.
    */
   dropped: number;
-  /** Items held that a reader has not read yet: ring — the slowest reader's backlog; others 0/1. */
+  /** Items held: ring — the slowest reader's backlog (unread values, ≤ capacity); SingleLatest — 1 once
+   *  a value exists; Mailbox — 1 while a value is pending. */
   occupancy: number;
   /** Buffer capacity (0 when the record has no buffer). */
   capacity: number;
 }
 
-/** Counters of one link (filled by connectors). */
+/**
+ * Counters of one link. The core counts `received` and `decodeErrors` (in `InboundRoute.deliver`) and
+ * `encodeErrors` (before `OutboundRoute.send`); connectors count `sent`, `dropped`, `queued`, `gaps`.
+ */
 export interface LinkMetrics {
   /** Messages handed to the transport. */
   sent: number;
@@ -201,7 +205,8 @@ export interface InboundRoute {
   readonly bufferKind: BufferKind;
   readonly options: LinkOptions;
   readonly metrics: LinkMetrics;
-  /** Deserializes and produces. Counts and logs a bad payload; never throws. Returns success. */
+  /** Counts `received`, deserializes and produces. A bad payload is counted (`decodeErrors`) and
+   *  logged; never throws. Returns success. `topic` is the concrete address (for wildcard routes). */
   deliver(payload: Payload, topic?: string): boolean;
 }
 

@@ -1,0 +1,390 @@
+/**
+ * The built database: records, their stages wired at `start()`, and the introspection used by
+ * AimX, the gateway and dashboards (CONTRACT §2–§5).
+ */
+import type { Connector, ConnectorContext, Consumer, Graph, InboundRoute, OutboundRoute, Producer, Reader, RecordInfo, RecordKey, RecordMetrics } from './api.js';
+import type { RecordConfig } from './config.js';
+import { aimError } from './errors.js';
+import { originOf } from './graph.js';
+import { JoinRun } from './join.js';
+import { resetLinkMetrics, Serializer } from './links.js';
+import type { ReaderImpl } from './reader.js';
+import type { Rec } from './record.js';
+import { LOG_RANK, LogLevel, RuntimeAdapter } from './runtime/adapter.js';
+import { LogSink, makeContext, RuntimeContext, TimerSet } from './runtime/context.js';
+import type { Scheduler } from './scheduler.js';
+import { bufferTypeName } from './buffers.js';
+
+/** Everything `build()` prepared; the database only wires it. Internal. */
+export interface BuiltParts {
+  adapter: RuntimeAdapter;
+  sched: Scheduler;
+  sink: LogSink;
+  timers: TimerSet;
+  nodeId: string;
+  configs: RecordConfig[];
+  recs: Rec[];
+  graph: Graph;
+  connectors: Connector[];
+  /** Per record: outbound routes with their serializer and connector. */
+  outRoutes: Array<Array<{ route: OutboundRoute; serializer: Serializer<any>; connector: Connector }>>;
+  /** Per record: inbound routes and their connector. */
+  inRoutes: Array<Array<{ route: InboundRoute; connector: Connector }>>;
+  /** Per record: the context its stages get. */
+  contexts: RuntimeContext[];
+}
+
+const STATE_BUILT = 0;
+const STATE_RUNNING = 1;
+const STATE_STOPPED = 2;
+
+/**
+ * A built database. Made by `builder(...).build()`.
+ *
+ * @example
+ * const db = builder(nodeRuntime()).configure(Temp, (r) => r.buffer(ring(8))).build();
+ * db.start();
+ * db.set(Temp, { celsius: 21 });
+ */
+export class Database {
+  /** Node id (status topics, ownership claims, AimX `hello`). */
+  readonly nodeId: string;
+  /** Runtime adapter name (`node`, `espruino`, `host`, …). */
+  readonly runtimeName: string;
+  _p: BuiltParts;
+  _byName: { [name: string]: Rec };
+  _state: number;
+  _stops: Array<() => void>;
+  _joins: JoinRun[];
+  _direct: Array<ReaderImpl | undefined>;
+  _producers: Array<Producer<any> | undefined>;
+
+  constructor(parts: BuiltParts) {
+    this._p = parts;
+    this.nodeId = parts.nodeId;
+    this.runtimeName = parts.adapter.name;
+    this._byName = {};
+    for (let i = 0; i < parts.recs.length; i++) this._byName[parts.recs[i].key] = parts.recs[i];
+    this._state = STATE_BUILT;
+    this._stops = [];
+    this._joins = [];
+    this._direct = [];
+    this._producers = [];
+  }
+
+  /**
+   * Starts the graph: transforms, joins, outbound links and taps subscribe first, then connectors
+   * start, then sources run — so no subscriber made in configure/start misses the first value.
+   */
+  start(): Database {
+    if (this._state !== STATE_BUILT) throw aimError('ALREADY_STARTED', 'database already ' + (this._state === STATE_RUNNING ? 'started' : 'stopped'));
+    this._state = STATE_RUNNING;
+    const p = this._p;
+    for (let r = 0; r < p.recs.length; r++) this._startDerivation(r);
+    for (let r = 0; r < p.recs.length; r++) this._startOutbound(r);
+    for (let r = 0; r < p.recs.length; r++) {
+      const taps = p.configs[r].taps;
+      for (let t = 0; t < taps.length; t++) this._keepStop(taps[t](p.contexts[r], this._consumer(p.recs[r])));
+    }
+    for (let c = 0; c < p.connectors.length; c++) this._startConnector(p.connectors[c]);
+    for (let r = 0; r < p.recs.length; r++) {
+      const sources = p.configs[r].sources;
+      for (let s = 0; s < sources.length; s++) this._keepStop(sources[s](p.contexts[r], this._producer(r)));
+    }
+    return this;
+  }
+
+  /** Stops sources, taps, connectors and timers; closes every reader. Final. */
+  stop(): void {
+    if (this._state !== STATE_RUNNING) {
+      this._state = STATE_STOPPED;
+      return;
+    }
+    this._state = STATE_STOPPED;
+    const p = this._p;
+    for (let i = this._stops.length - 1; i >= 0; i--) {
+      try {
+        this._stops[i]();
+      } catch (e) {
+        p.adapter.log('error', 'database', 'stage stop function threw: ' + String(e));
+      }
+    }
+    for (let c = 0; c < p.connectors.length; c++) {
+      try {
+        p.connectors[c].stop();
+      } catch (e) {
+        p.adapter.log('error', 'database', 'connector stop threw: ' + String(e));
+      }
+    }
+    p.timers.cancelAll();
+    p.sched._stop();
+    for (let r = 0; r < p.recs.length; r++) p.recs[r]._closeAll();
+  }
+
+  /** True between `start()` and `stop()`. */
+  get running(): boolean {
+    return this._state === STATE_RUNNING;
+  }
+
+  _keepStop(ret: void | (() => void)): void {
+    if (typeof ret === 'function') this._stops.push(ret);
+  }
+
+  _startDerivation(r: number): void {
+    const p = this._p;
+    const cfg = p.configs[r];
+    if (cfg.transforms.length === 0) return;
+    const spec = cfg.transforms[0];
+    const ctx = p.contexts[r];
+    const out = p.recs[r];
+    const state = spec.initState ? spec.initState() : undefined;
+    if (spec.kind === 'transform') {
+      const map = spec.map as (v: any, s: any, c: RuntimeContext) => any;
+      const reader = this._rec(spec.inputs[0])._subscribe();
+      reader.each(
+        function (v: any) {
+          const o = map(v, state, ctx);
+          if (o !== undefined) out._produce(o);
+        },
+        function (missed: number) {
+          ctx.log.debug("transform input '" + spec.inputs[0] + "' lagged by " + missed + '; skipped');
+        },
+      );
+      return;
+    }
+    const join = new JoinRun(p.sched, spec.queue || p.adapter.joinQueueCapacity, this._producer(r), ctx, spec.onTriggers || null, spec.onTriggersAsync || null, state);
+    for (let i = 0; i < spec.inputs.length; i++) join._addInput(this._rec(spec.inputs[i]));
+    this._joins.push(join);
+  }
+
+  _startOutbound(r: number): void {
+    const routes = this._p.outRoutes[r];
+    const ctx = this._p.contexts[r];
+    const rec = this._p.recs[r];
+    for (let i = 0; i < routes.length; i++) {
+      const route = routes[i].route;
+      const ser = routes[i].serializer;
+      const m = route.metrics;
+      rec._subscribe().each(function (v: any, seq: number) {
+        let payload;
+        try {
+          payload = ser(ctx, v);
+        } catch (e) {
+          m.encodeErrors++;
+          ctx.log.warn('serializer failed for ' + route.link.url + ': ' + String(e));
+          return;
+        }
+        if (route.send !== null) route.send(payload, v, seq);
+        else m.dropped++;
+      });
+    }
+  }
+
+  _startConnector(c: Connector): void {
+    const p = this._p;
+    const outbound: OutboundRoute[] = [];
+    const inbound: InboundRoute[] = [];
+    for (let r = 0; r < p.recs.length; r++) {
+      for (let i = 0; i < p.outRoutes[r].length; i++) if (p.outRoutes[r][i].connector === c) outbound.push(p.outRoutes[r][i].route);
+      for (let i = 0; i < p.inRoutes[r].length; i++) if (p.inRoutes[r][i].connector === c) inbound.push(p.inRoutes[r][i].route);
+    }
+    const base = makeContext(p.sink, p.timers, 'connector:' + c.schemes.join('+'));
+    const ctx: ConnectorContext = {
+      key: base.key,
+      now: base.now,
+      wallClock: base.wallClock,
+      after: base.after,
+      every: base.every,
+      log: base.log,
+      outbound: outbound,
+      inbound: inbound,
+      nodeId: p.nodeId,
+    };
+    c.start(ctx);
+  }
+
+  _rec(name: string): Rec {
+    const rec = this._byName[name];
+    if (!rec) throw aimError('NOT_FOUND', "record '" + name + "' is not configured");
+    return rec;
+  }
+
+  _producer(id: number): Producer<any> {
+    let pr = this._producers[id];
+    if (!pr) {
+      const rec = this._p.recs[id];
+      pr = {
+        key: rec.key,
+        produce: function (v: any) {
+          rec._produce(v);
+        },
+      };
+      this._producers[id] = pr;
+    }
+    return pr;
+  }
+
+  _consumer(rec: Rec): Consumer<any> {
+    return {
+      key: rec.key,
+      subscribe: function () {
+        return rec._subscribe();
+      },
+      each: function (onValue: (v: any, seq: number) => void, onLag?: (missed: number) => void) {
+        const r = rec._subscribe();
+        r.each(
+          onValue,
+          onLag ||
+            function (missed: number) {
+              rec._log.warn('tap lagged by ' + missed);
+            },
+        );
+        return r;
+      },
+    };
+  }
+
+  _writableRec(id: number): Rec {
+    const cfg = this._p.configs[id];
+    if (originOf(cfg) !== 'passive') {
+      throw aimError('NOT_WRITABLE', "record '" + cfg.name + "' is written by its " + originOf(cfg) + ' (one authoritative producer per key)');
+    }
+    return this._p.recs[id];
+  }
+
+  // ------------------------------------------------------------------ direct API (CONTRACT §8, MCU)
+
+  /** Produces `value` into a record that has no source, transform or inbound link. */
+  set<T>(k: RecordKey<T>, value: T): void {
+    this._writableRec(this._rec(k.name).id)._produce(value);
+  }
+
+  /** A producer handle for a record without a producer stage (no lookup per call). */
+  producer<T>(k: RecordKey<T>): Producer<T> {
+    return this._producer(this._writableRec(this._rec(k.name).id).id);
+  }
+
+  /**
+   * Reads without waiting through the database's own reader of the record (made on the first call:
+   * ring values produced before it are not replayed). `undefined` when nothing is new.
+   */
+  tryGet<T>(k: RecordKey<T>): T | undefined {
+    const rec = this._rec(k.name);
+    let r = this._direct[rec.id];
+    if (!r) {
+      r = rec._subscribe();
+      this._direct[rec.id] = r;
+    }
+    let st = r.tryRecv();
+    if (st === 2) st = r.tryRecv();
+    return st === 1 ? (r.value as T) : undefined;
+  }
+
+  /** The current value of a SingleLatest or Mailbox record without consuming it. */
+  peek<T>(k: RecordKey<T>): T | undefined {
+    return this._rec(k.name)._peek();
+  }
+
+  /** A new reader of a record (see {@link Reader}). */
+  subscribe<T>(k: RecordKey<T>): Reader<T> {
+    return this._rec(k.name)._subscribe();
+  }
+
+  // ------------------------------------------------------------------ introspection
+
+  /** Index of the record named `name`, or -1. */
+  findRecord(name: string): number {
+    const rec = this._byName[name];
+    return rec ? rec.id : -1;
+  }
+
+  /** Newest value produced into record `id` (any buffer kind, rings included), or `undefined`. */
+  latest(id: number): unknown {
+    const rec = this._p.recs[id];
+    return rec ? rec._latest : undefined;
+  }
+
+  /** A reader of record `id`. */
+  subscribeById(id: number): Reader<unknown> {
+    const rec = this._p.recs[id];
+    if (!rec) throw aimError('NOT_FOUND', 'no record with id ' + id);
+    return rec._subscribe();
+  }
+
+  /** Produces into record `id`; throws NOT_WRITABLE when it has a source, transform or inbound link. */
+  setById(id: number, value: unknown): void {
+    if (!this._p.recs[id]) throw aimError('NOT_FOUND', 'no record with id ' + id);
+    this._writableRec(id)._produce(value);
+  }
+
+  /** Counters of one record. */
+  metrics<T>(k: RecordKey<T>): RecordMetrics {
+    return this._rec(k.name)._metrics();
+  }
+
+  /** Zeroes every record and link counter. */
+  resetMetrics(): void {
+    const p = this._p;
+    for (let r = 0; r < p.recs.length; r++) {
+      p.recs[r]._resetMetrics();
+      for (let i = 0; i < p.outRoutes[r].length; i++) resetLinkMetrics(p.outRoutes[r][i].route.metrics);
+      for (let i = 0; i < p.inRoutes[r].length; i++) resetLinkMetrics(p.inRoutes[r][i].route.metrics);
+    }
+  }
+
+  /** One row per record, in declaration order. */
+  records(): RecordInfo[] {
+    const p = this._p;
+    const rows: RecordInfo[] = [];
+    for (let r = 0; r < p.recs.length; r++) {
+      const cfg = p.configs[r];
+      const rec = p.recs[r];
+      const origin = originOf(cfg);
+      const links: RecordInfo['links'] = [];
+      for (let i = 0; i < p.outRoutes[r].length; i++) links.push({ direction: 'out', url: p.outRoutes[r][i].route.link.url, metrics: p.outRoutes[r][i].route.metrics });
+      for (let i = 0; i < p.inRoutes[r].length; i++) links.push({ direction: 'in', url: p.inRoutes[r][i].route.link.url, metrics: p.inRoutes[r][i].route.metrics });
+      rows.push({
+        id: r,
+        key: rec.key,
+        type: cfg.type,
+        bufferType: bufferTypeName(rec._kind),
+        bufferCapacity: rec._cap,
+        origin: origin,
+        producerCount: origin === 'passive' ? 0 : 1,
+        consumerCount: rec._readers.length,
+        writable: cfg.writable && origin === 'passive',
+        hasProducerStage: cfg.sources.length + cfg.transforms.length > 0,
+        metrics: rec._metrics(),
+        links: links,
+      });
+    }
+    return rows;
+  }
+
+  /** The dataflow graph (computed at build). */
+  graph(): Graph {
+    return this._p.graph;
+  }
+
+  /** A RuntimeContext for a component (timers are cancelled by `stop()`). */
+  context(source: string): RuntimeContext {
+    return makeContext(this._p.sink, this._p.timers, source);
+  }
+
+  /** Sets the lowest log level written. */
+  logLevel(level: LogLevel): void {
+    this._p.sink.minRank = LOG_RANK[level];
+  }
+
+  /** Scheduler statistics: deliveries made and drains run. */
+  schedulerStats(): { delivered: number; drains: number; queued: number } {
+    return { delivered: this._p.sched.delivered, drains: this._p.sched.drains, queued: this._p.sched.queued };
+  }
+
+  /** Join statistics per joined record: triggers handled and backpressure stalls. */
+  joinStats(): Array<{ key: string; handled: number; stalls: number }> {
+    const out: Array<{ key: string; handled: number; stalls: number }> = [];
+    for (let i = 0; i < this._joins.length; i++) out.push({ key: this._joins[i]._producer.key, handled: this._joins[i].handled, stalls: this._joins[i].stalls });
+    return out;
+  }
+}

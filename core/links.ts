@@ -1,0 +1,165 @@
+/**
+ * Link URLs, topic matching and the route objects handed to connectors (CONTRACT §3, §6; issue 2
+ * item 11). URLs are parsed and routes built once, at build; the per-message path only calls the
+ * prepared functions.
+ */
+import type { InboundRoute, LinkMetrics, LinkOptions, LinkUrl, OutboundRoute, Payload } from './api.js';
+import type { RuntimeContext } from './runtime/context.js';
+import type { Rec } from './record.js';
+
+const SCHEME = /^[a-z][a-z0-9+.-]*$/;
+
+/**
+ * Parses `scheme://address?k=v&…`. Returns the parsed URL or an error message.
+ *
+ * @example parseLinkUrl('mqtt://sensors/temp?qos=1') // { scheme: 'mqtt', address: 'sensors/temp', query: { qos: '1' } }
+ */
+export function parseLinkUrl(url: string): LinkUrl | string {
+  if (typeof url !== 'string' || url.length === 0) return 'link URL must be a non-empty string';
+  const sep = url.indexOf('://');
+  if (sep <= 0) return "link URL '" + url + "' has no scheme (expected scheme://address)";
+  const scheme = url.substring(0, sep).toLowerCase();
+  if (!SCHEME.test(scheme)) return "link URL '" + url + "' has an invalid scheme";
+  let rest = url.substring(sep + 3);
+  const query: { [name: string]: string } = {};
+  const q = rest.indexOf('?');
+  if (q >= 0) {
+    const parts = rest.substring(q + 1).split('&');
+    rest = rest.substring(0, q);
+    for (let i = 0; i < parts.length; i++) {
+      if (parts[i] === '') continue;
+      const eq = parts[i].indexOf('=');
+      const name = eq >= 0 ? parts[i].substring(0, eq) : parts[i];
+      if (name === '') return "link URL '" + url + "' has a query parameter without a name";
+      query[name] = eq >= 0 ? decodeURIComponent(parts[i].substring(eq + 1)) : 'true';
+    }
+  }
+  if (rest.length === 0) return "link URL '" + url + "' has an empty address";
+  if (/\s/.test(rest)) return "link URL '" + url + "' contains whitespace";
+  return { url: url, scheme: scheme, address: rest, query: query };
+}
+
+/**
+ * MQTT topic-filter match: `+` matches one level, `#` (last) matches the rest, including the parent
+ * level. Topics starting with `$` are not matched by a leading wildcard (MQTT 3.1.1 §4.7.2).
+ *
+ * @example mqttMatch('climate/+/temp', 'climate/zone-a/temp') // true
+ */
+export function mqttMatch(filter: string, topic: string): boolean {
+  if (filter === topic) return true;
+  if (topic.charAt(0) === '$' && (filter.charAt(0) === '+' || filter.charAt(0) === '#')) return false;
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return i === f.length - 1;
+    if (i >= t.length) return false;
+    if (f[i] !== '+' && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
+}
+
+/**
+ * AimX pattern match over dot-separated keys: `*` matches one segment, `#` zero or more.
+ *
+ * @example dotMatch('sensor.*.temp', 'sensor.a.temp') // true
+ * @example dotMatch('sensor.#', 'sensor') // true
+ */
+export function dotMatch(pattern: string, key: string): boolean {
+  if (pattern === key) return true;
+  return matchSegments(pattern.split('.'), 0, key.split('.'), 0);
+}
+
+function matchSegments(p: string[], i: number, k: string[], j: number): boolean {
+  while (i < p.length) {
+    if (p[i] === '#') {
+      if (i === p.length - 1) return true;
+      for (let s = j; s <= k.length; s++) if (matchSegments(p, i + 1, k, s)) return true;
+      return false;
+    }
+    if (j >= k.length) return false;
+    if (p[i] !== '*' && p[i] !== k[j]) return false;
+    i++;
+    j++;
+  }
+  return j === k.length;
+}
+
+/** True when an address contains MQTT (`+`, `#`) wildcards. */
+export function hasWildcard(address: string): boolean {
+  return address.indexOf('+') >= 0 || address.indexOf('#') >= 0;
+}
+
+/** Zeroed link counters. */
+export function newLinkMetrics(): LinkMetrics {
+  return { sent: 0, received: 0, decodeErrors: 0, encodeErrors: 0, dropped: 0, queued: 0, gaps: 0 };
+}
+
+/** Zeroes link counters in place (`queued` is a level, not a counter, and is kept). */
+export function resetLinkMetrics(m: LinkMetrics): void {
+  m.sent = 0;
+  m.received = 0;
+  m.decodeErrors = 0;
+  m.encodeErrors = 0;
+  m.dropped = 0;
+  m.gaps = 0;
+}
+
+/** A serializer as given to `withSerializer`. */
+export type Serializer<T> = (ctx: RuntimeContext, value: T) => Payload;
+/** A deserializer as given to `withDeserializer`; return `undefined` (or throw) to reject. */
+export type Deserializer<T> = (ctx: RuntimeContext, payload: Payload, topic?: string) => T | undefined;
+
+/** Makes the inbound route of a `linkFrom`. */
+export function makeInboundRoute(rec: Rec, link: LinkUrl, options: LinkOptions, deser: Deserializer<any>, ctx: RuntimeContext): InboundRoute {
+  const metrics = newLinkMetrics();
+  return {
+    key: rec.key,
+    link: link,
+    bufferKind: rec._kind as InboundRoute['bufferKind'],
+    options: options,
+    metrics: metrics,
+    deliver: function (payload: Payload, topic?: string): boolean {
+      metrics.received++;
+      let v: any;
+      try {
+        v = deser(ctx, payload, topic);
+      } catch (e) {
+        metrics.decodeErrors++;
+        ctx.log.warn('dropped a payload from ' + link.url + ': ' + String(e));
+        return false;
+      }
+      if (v === undefined) {
+        metrics.decodeErrors++;
+        ctx.log.warn('dropped a payload from ' + link.url + ': deserializer returned nothing');
+        return false;
+      }
+      rec._produce(v);
+      return true;
+    },
+  };
+}
+
+/** Makes the outbound route of a `linkTo`; the database drives it from a reader. */
+export function makeOutboundRoute(rec: Rec, link: LinkUrl, options: LinkOptions): OutboundRoute {
+  return {
+    key: rec.key,
+    link: link,
+    bufferKind: rec._kind as OutboundRoute['bufferKind'],
+    options: options,
+    metrics: newLinkMetrics(),
+    send: null,
+  };
+}
+
+/** Link options from explicit options, falling back to the URL's query (`qos`, `retain`, `queue`). */
+export function mergeLinkOptions(explicit: LinkOptions, link: LinkUrl): LinkOptions {
+  const out: LinkOptions = {};
+  const q = link.query;
+  for (const k in q) {
+    if (!Object.prototype.hasOwnProperty.call(q, k)) continue;
+    const s = q[k];
+    out[k] = k === 'qos' || k === 'queue' ? +s : k === 'retain' ? s === 'true' || s === '1' : s;
+  }
+  for (const k in explicit) if (Object.prototype.hasOwnProperty.call(explicit, k)) out[k] = explicit[k];
+  return out;
+}

@@ -1,0 +1,203 @@
+/**
+ * A reader: one subscriber's cursor into a record's buffer (CONTRACT §2, "Reader operations").
+ * Ring readers hold a sequence-number cursor; SingleLatest readers the last seq they saw; Mailbox
+ * readers compete for the one pending value.
+ */
+import {
+  BUFFER_MAILBOX,
+  BUFFER_SINGLE_LATEST,
+  BUFFER_SPMC_RING,
+  RECV_CLOSED,
+  RECV_EMPTY,
+  RECV_LAGGED,
+  RECV_VALUE,
+  Reader,
+  RecvStatus,
+} from './api.js';
+import { aimError } from './errors.js';
+import type { Rec } from './record.js';
+
+type OnValue = (value: any, seq: number) => void;
+type OnLag = (missed: number) => void;
+type OnceCb = (status: RecvStatus, value: any, missed: number) => void;
+
+/** The reader implementation behind {@link Reader}. Internal. */
+export class ReaderImpl implements Reader<any> {
+  key: string;
+  value: any;
+  missed: number;
+  seq: number;
+  _rec: Rec;
+  /** Ring: seq of the next value to read. */
+  _cursor: number;
+  /** SingleLatest: seq of the last value seen (0: none yet). */
+  _lastSeq: number;
+  _onValue: OnValue | null;
+  _onLag: OnLag | null;
+  _once: OnceCb | null;
+  /** Backpressure gate: while it returns false the scheduler does not deliver to this reader. */
+  _gate: (() => boolean) | null;
+  _closed: boolean;
+  /** Reused target object for compact (typed-array) rings. */
+  _obj: any;
+
+  constructor(rec: Rec) {
+    this.key = rec.key;
+    this.value = undefined;
+    this.missed = 0;
+    this.seq = 0;
+    this._rec = rec;
+    this._cursor = rec._head + 1;
+    this._lastSeq = 0;
+    this._onValue = null;
+    this._onLag = null;
+    this._once = null;
+    this._gate = null;
+    this._closed = false;
+    this._obj = rec._fields !== null ? {} : undefined;
+  }
+
+  tryRecv(): RecvStatus {
+    if (this._closed) return RECV_CLOSED;
+    const rec = this._rec;
+    const kind = rec._kind;
+    const head = rec._head;
+    if (kind === BUFFER_SPMC_RING) {
+      const c = this._cursor;
+      if (c > head) return RECV_EMPTY;
+      const oldest = head - rec._cap + 1;
+      if (c < oldest) {
+        // Fell behind: report Lagged(n) once, then resume at the oldest retained value.
+        this.missed = oldest - c;
+        rec.dropped += this.missed;
+        this._cursor = oldest;
+        return RECV_LAGGED;
+      }
+      this.value = rec._ringValue(c, this._obj);
+      this.seq = c;
+      this._cursor = c + 1;
+      rec.consumed++;
+      return RECV_VALUE;
+    }
+    if (kind === BUFFER_SINGLE_LATEST) {
+      if (head === 0 || this._lastSeq === head) return RECV_EMPTY;
+      // Values between two reads of this reader were collapsed: count them as dropped.
+      if (this._lastSeq > 0 && head - this._lastSeq > 1) rec.dropped += head - this._lastSeq - 1;
+      this.value = rec._slots[0];
+      this.seq = head;
+      this._lastSeq = head;
+      rec.consumed++;
+      return RECV_VALUE;
+    }
+    if (kind === BUFFER_MAILBOX) {
+      if (!rec._pending) return RECV_EMPTY;
+      rec._pending = false;
+      this.value = rec._slots[0];
+      rec._slots[0] = undefined;
+      this.seq = head;
+      rec.consumed++;
+      return RECV_VALUE;
+    }
+    return RECV_EMPTY;
+  }
+
+  /** True when a read now would return something. */
+  _hasData(): boolean {
+    const rec = this._rec;
+    if (rec._kind === BUFFER_SPMC_RING) return this._cursor <= rec._head;
+    if (rec._kind === BUFFER_SINGLE_LATEST) return rec._head > 0 && this._lastSeq !== rec._head;
+    if (rec._kind === BUFFER_MAILBOX) return rec._pending;
+    return false;
+  }
+
+  /** True when the scheduler may deliver to this reader now. */
+  _ready(): boolean {
+    return (this._onValue !== null || this._once !== null) && (this._gate === null || this._gate());
+  }
+
+  /** Delivers up to `budget` values to the listener. Returns how many results were delivered. */
+  _deliver(budget: number): number {
+    let used = 0;
+    while (used < budget) {
+      if (this._gate !== null && !this._gate()) break;
+      const st = this.tryRecv();
+      if (st === RECV_EMPTY || st === RECV_CLOSED) break;
+      used++;
+      const once = this._once;
+      if (once !== null) {
+        this._once = null;
+        if (this._onValue === null) this._rec._listeners--;
+        this._call(once, st);
+        break;
+      }
+      if (st === RECV_LAGGED) {
+        if (this._onLag !== null) this._callLag(this.missed);
+        continue;
+      }
+      try {
+        (this._onValue as OnValue)(this.value, this.seq);
+      } catch (e) {
+        this._rec._log.error('subscriber threw: ' + String(e));
+      }
+    }
+    return used;
+  }
+
+  _call(cb: OnceCb, st: RecvStatus): void {
+    try {
+      cb(st, st === RECV_VALUE ? this.value : undefined, st === RECV_LAGGED ? this.missed : 0);
+    } catch (e) {
+      this._rec._log.error('recv callback threw: ' + String(e));
+    }
+  }
+
+  _callLag(n: number): void {
+    try {
+      (this._onLag as OnLag)(n);
+    } catch (e) {
+      this._rec._log.error('lag handler threw: ' + String(e));
+    }
+  }
+
+  recv(cb: OnceCb): void {
+    if (this._closed) {
+      this._rec._sched._adapter.defer(function () {
+        cb(RECV_CLOSED, undefined, 0);
+      });
+      return;
+    }
+    if (this._onValue !== null) throw aimError('INVALID_ARGUMENT', "reader of '" + this.key + "': recv() while each() is active");
+    if (this._once !== null) throw aimError('INVALID_ARGUMENT', "reader of '" + this.key + "': recv() already pending");
+    this._once = cb;
+    this._rec._listeners++;
+    this._rec._wake();
+  }
+
+  each(onValue: OnValue, onLag?: OnLag): void {
+    if (this._closed) return;
+    if (this._once !== null) throw aimError('INVALID_ARGUMENT', "reader of '" + this.key + "': each() while recv() is pending");
+    if (this._onValue === null) this._rec._listeners++;
+    this._onValue = onValue;
+    this._onLag = onLag || null;
+    this._rec._wake();
+  }
+
+  peek(): any {
+    return this._rec._peek();
+  }
+
+  close(): void {
+    if (this._closed) return;
+    this._closed = true;
+    if (this._onValue !== null || this._once !== null) this._rec._listeners--;
+    const once = this._once;
+    this._onValue = null;
+    this._once = null;
+    this._rec._unsubscribe(this);
+    if (once !== null) {
+      this._rec._sched._adapter.defer(function () {
+        once(RECV_CLOSED, undefined, 0);
+      });
+    }
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * A record at run time: its buffer storage, its readers and its counters (CONTRACT §2).
+ *
+ * Sequence numbers: the k-th value ever produced has seq k (1-based); `_head` is the seq of the
+ * newest value. Ring slot of seq s is `(s - 1) % capacity`. Storage is allocated once, here.
+ */
+import { BUFFER_MAILBOX, BUFFER_SINGLE_LATEST, BUFFER_SPMC_RING, NumericLayout, RecordMetrics } from './api.js';
+import { HAS_TYPED_ARRAYS } from './bytes.js';
+import type { Runnable, Scheduler } from './scheduler.js';
+import { ReaderImpl } from './reader.js';
+import type { Logger } from './runtime/context.js';
+
+/** Typed-array constructor per number kind (resolved once, at build). */
+function typedArrayFor(kind: string, n: number): ArrayLike<number> & { [i: number]: number } {
+  switch (kind) {
+    case 'i8': return new Int8Array(n);
+    case 'u8': return new Uint8Array(n);
+    case 'i16': return new Int16Array(n);
+    case 'u16': return new Uint16Array(n);
+    case 'i32': return new Int32Array(n);
+    case 'u32': return new Uint32Array(n);
+    case 'f32': return new Float32Array(n);
+    default: return new Float64Array(n);
+  }
+}
+
+/** Number kinds a layout may use. */
+export const NUMBER_KINDS = ['i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'f32', 'f64'];
+
+/** Run-time record. Internal: users reach it through keys and the database. */
+export class Rec implements Runnable {
+  _next: Runnable | null;
+  _queued: boolean;
+  /** Full key. */
+  key: string;
+  /** Index in the database. */
+  id: number;
+  /** Buffer kind (0 = no buffer). */
+  _kind: number;
+  _cap: number;
+  /** Object slots (rings without a typed layout) or the single slot (index 0). */
+  _slots: any[];
+  /** Field names and typed arrays of a compact layout; `null` for object slots. */
+  _fields: string[] | null;
+  _columns: Array<{ [i: number]: number }> | null;
+  /** Seq of the newest value (= values produced since build; not reset by resetMetrics). */
+  _head: number;
+  /** Mailbox: a value is pending. */
+  _pending: boolean;
+  /** Newest value produced (introspection: `record.get`, dashboards). */
+  _latest: any;
+  _readers: ReaderImpl[];
+  /** Readers with a listener (`each` or `recv`). */
+  _listeners: number;
+  /** Mailbox round-robin position among readers. */
+  _rr: number;
+  _sched: Scheduler;
+  _log: Logger;
+  produced: number;
+  consumed: number;
+  dropped: number;
+
+  constructor(key: string, id: number, kind: number, capacity: number, layout: NumericLayout | undefined, sched: Scheduler, log: Logger) {
+    this._next = null;
+    this._queued = false;
+    this.key = key;
+    this.id = id;
+    this._kind = kind;
+    this._cap = kind === BUFFER_SPMC_RING ? capacity : kind === 0 ? 0 : 1;
+    this._slots = [];
+    this._fields = null;
+    this._columns = null;
+    if (kind === BUFFER_SPMC_RING && layout && HAS_TYPED_ARRAYS) {
+      const fields: string[] = [];
+      const cols: Array<{ [i: number]: number }> = [];
+      for (const f in layout) {
+        if (!Object.prototype.hasOwnProperty.call(layout, f)) continue;
+        fields.push(f);
+        cols.push(typedArrayFor(layout[f], capacity));
+      }
+      this._fields = fields;
+      this._columns = cols;
+    } else {
+      // Preallocate so that the ring never grows (Espruino arrays are linked lists: grow once).
+      for (let i = 0; i < this._cap; i++) this._slots.push(undefined);
+    }
+    this._head = 0;
+    this._pending = false;
+    this._latest = undefined;
+    this._readers = [];
+    this._listeners = 0;
+    this._rr = 0;
+    this._sched = sched;
+    this._log = log;
+    this.produced = 0;
+    this.consumed = 0;
+    this.dropped = 0;
+  }
+
+  /** Writes a value. Synchronous, never blocks, never fails; readers are woken by the scheduler. */
+  _produce(v: any): void {
+    const kind = this._kind;
+    this.produced++;
+    this._latest = v;
+    if (kind === BUFFER_SPMC_RING) {
+      const idx = this._head % this._cap;
+      const fields = this._fields;
+      if (fields !== null) {
+        const cols = this._columns as Array<{ [i: number]: number }>;
+        for (let f = 0; f < fields.length; f++) cols[f][idx] = +v[fields[f]];
+      } else this._slots[idx] = v;
+    } else if (kind === BUFFER_MAILBOX) {
+      if (this._pending) this.dropped++;
+      this._slots[0] = v;
+      this._pending = true;
+    } else if (kind === BUFFER_SINGLE_LATEST) {
+      this._slots[0] = v;
+    }
+    this._head++;
+    if (this._listeners > 0 && !this._queued) this._sched._enqueue(this);
+  }
+
+  /** Adds a reader positioned at "now" (rings: no replay; SingleLatest: current value pending). */
+  _subscribe(): ReaderImpl {
+    const r = new ReaderImpl(this);
+    this._readers.push(r);
+    return r;
+  }
+
+  _unsubscribe(r: ReaderImpl): void {
+    const i = this._readers.indexOf(r);
+    if (i >= 0) this._readers.splice(i, 1);
+  }
+
+  /** Asks the scheduler to deliver, if any listener may have something to read. */
+  _wake(): void {
+    if (this._listeners > 0 && !this._queued && this._more()) this._sched._enqueue(this);
+  }
+
+  /** Reads the value at `seq` of a ring into `target` (compact) or returns the slot object. */
+  _ringValue(seq: number, target: any): any {
+    const idx = (seq - 1) % this._cap;
+    const fields = this._fields;
+    if (fields === null) return this._slots[idx];
+    const cols = this._columns as Array<{ [i: number]: number }>;
+    for (let f = 0; f < fields.length; f++) target[fields[f]] = cols[f][idx];
+    return target;
+  }
+
+  _more(): boolean {
+    const readers = this._readers;
+    if (this._kind === BUFFER_MAILBOX) {
+      if (!this._pending) return false;
+      for (let i = 0; i < readers.length; i++) if (readers[i]._ready()) return true;
+      return false;
+    }
+    for (let i = 0; i < readers.length; i++) if (readers[i]._ready() && readers[i]._hasData()) return true;
+    return false;
+  }
+
+  _run(budget: number): number {
+    const readers = this._readers;
+    let used = 0;
+    if (this._kind === BUFFER_MAILBOX) {
+      // Competitive: each value goes to exactly one ready reader, round-robin for fairness.
+      const n = readers.length;
+      for (let tries = 0; this._pending && used < budget && tries < n; tries++) {
+        if (this._rr >= n) this._rr = 0;
+        const r = readers[this._rr++];
+        if (r._ready()) {
+          used += r._deliver(1);
+          tries = -1;
+        }
+      }
+      return used;
+    }
+    for (let i = 0; i < readers.length && used < budget; i++) {
+      const r = readers[i];
+      if (r._ready()) used += r._deliver(budget - used);
+    }
+    return used;
+  }
+
+  /** Counters and occupancy, as a fresh object (off the hot path). */
+  _metrics(): RecordMetrics {
+    let occupancy = 0;
+    if (this._kind === BUFFER_SPMC_RING) {
+      for (let i = 0; i < this._readers.length; i++) {
+        let backlog = this._head - (this._readers[i]._cursor - 1);
+        if (backlog > this._cap) backlog = this._cap;
+        if (backlog > occupancy) occupancy = backlog;
+      }
+    } else if (this._kind === BUFFER_SINGLE_LATEST) occupancy = this._head > 0 ? 1 : 0;
+    else if (this._kind === BUFFER_MAILBOX) occupancy = this._pending ? 1 : 0;
+    return { produced: this.produced, consumed: this.consumed, dropped: this.dropped, occupancy: occupancy, capacity: this._cap };
+  }
+
+  /** The current value without consuming it (SingleLatest, Mailbox); `undefined` for rings. */
+  _peek(): any {
+    if (this._kind === BUFFER_SINGLE_LATEST) return this._head > 0 ? this._slots[0] : undefined;
+    if (this._kind === BUFFER_MAILBOX) return this._pending ? this._slots[0] : undefined;
+    return undefined;
+  }
+
+  _resetMetrics(): void {
+    this.produced = 0;
+    this.consumed = 0;
+    this.dropped = 0;
+  }
+
+  /** Closes every reader (database stop). */
+  _closeAll(): void {
+    while (this._readers.length > 0) this._readers[0].close();
+  }
+}
+
+/** True when `kind` is a buffer that holds a current value. */
+export function hasLatest(kind: number): boolean {
+  return kind === BUFFER_SINGLE_LATEST || kind === BUFFER_MAILBOX;
+}
