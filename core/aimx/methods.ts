@@ -1,0 +1,92 @@
+/**
+ * AimX v3 request methods (CONTRACT §7): `record.list`, `record.get`, `record.set`,
+ * `record.drain`, `graph.nodes`, `graph.edges`, `graph.topo_order`, `buffer_metrics.reset`.
+ * (`hello` is handled by the session, which owns the handshake.) Param and reply shapes follow
+ * AimDB's dispatch: a missing `name` is `not_found` for `record.get`, `internal` otherwise.
+ */
+import { RECV_CLOSED, RECV_EMPTY, RECV_LAGGED } from '../api.js';
+import { isAimError } from '../errors.js';
+import { own, toJson } from './protocol.js';
+import { graphEdges, graphNodes, recordRows } from './rows.js';
+import type { AimxSession } from './session.js';
+
+function recordList(s: AimxSession, id: number): void {
+  const server = s.server;
+  const rows = recordRows(server.db.records(), server.db.graph(), function (info) {
+    return server.isWritable(info);
+  });
+  s.sendOk(id, JSON.stringify(rows));
+}
+
+function recordGet(s: AimxSession, id: number, p: any): void {
+  if (typeof p.name !== 'string') return s.sendErr(id, 'not_found');
+  const rid = s.server.db.findRecord(p.name);
+  if (rid < 0) return s.sendErr(id, 'not_found');
+  const v = s.server.db.latest(rid);
+  if (v === undefined) return s.sendErr(id, 'not_found', 'no_value');
+  const json = toJson(v);
+  if (json === undefined) return s.sendErr(id, 'internal', 'unserializable');
+  s.sendOk(id, json);
+}
+
+function recordSet(s: AimxSession, id: number, p: any): void {
+  if (typeof p.name !== 'string' || !own(p, 'value')) return s.sendErr(id, 'internal', 'bad_params');
+  const info = s.recordInfo(p.name);
+  if (!info) return s.sendErr(id, 'not_found');
+  if (!s.server.isWritable(info)) return s.sendErr(id, 'denied', 'not_writable');
+  try {
+    s.server.db.setById(info.id, p.value);
+  } catch (e) {
+    return s.sendErr(id, isAimError(e, 'NOT_WRITABLE') ? 'denied' : 'internal');
+  }
+  const now = toJson(s.server.db.latest(info.id));
+  s.sendOk(id, '{"status":"success"' + (now !== undefined ? ',"value":' + now : '') + '}');
+}
+
+function recordDrain(s: AimxSession, id: number, p: any): void {
+  if (typeof p.name !== 'string') return s.sendErr(id, 'internal', 'bad_params');
+  const info = s.recordInfo(p.name);
+  if (!info || info.bufferType === 'none') return s.sendErr(id, 'not_found');
+  if (info.bufferType === 'mailbox' && !s.server.consumeMailboxes) return s.sendErr(id, 'denied', 'mailbox_consumption');
+  const limit = typeof p.limit === 'number' && p.limit >= 0 ? p.limit : -1;
+  const r = s.drainReader(info.id, info.key);
+  const parts: string[] = [];
+  while (limit < 0 || parts.length < limit) {
+    const st = r.tryRecv();
+    if (st === RECV_EMPTY || st === RECV_CLOSED) break;
+    // A lag moved the cursor to the oldest retained value; keep reading (AimDB does the same).
+    if (st === RECV_LAGGED) continue;
+    // Serialize at once: a compact ring reuses `r.value` on the next read.
+    const json = toJson(r.value);
+    parts.push(json === undefined ? 'null' : json);
+  }
+  s.sendOk(id, '{"record_name":' + JSON.stringify(info.key) + ',"values":[' + parts.join(',') + '],"count":' + parts.length + '}');
+}
+
+/** Dispatches one authenticated request and sends its reply. Unknown methods are `not_found`. */
+export function callMethod(s: AimxSession, id: number, method: string, params: unknown): void {
+  const p: any = params !== null && typeof params === 'object' ? params : {};
+  const db = s.server.db;
+  switch (method) {
+    case 'record.list':
+      return recordList(s, id);
+    case 'record.get':
+      return recordGet(s, id, p);
+    case 'record.set':
+      return recordSet(s, id, p);
+    case 'record.drain':
+      return recordDrain(s, id, p);
+    case 'graph.nodes':
+      return s.sendOk(id, JSON.stringify(graphNodes(db.graph())));
+    case 'graph.edges':
+      return s.sendOk(id, JSON.stringify(graphEdges(db.graph())));
+    case 'graph.topo_order':
+      return s.sendOk(id, JSON.stringify(db.graph().topoOrder));
+    case 'buffer_metrics.reset':
+      // AimDB: an admin action that needs write permission.
+      if (s.server.writableKeys().length === 0) return s.sendErr(id, 'denied', 'read_only');
+      db.resetMetrics();
+      return s.sendOk(id, '{"reset":true}');
+  }
+  s.sendErr(id, 'not_found', 'unknown_method');
+}

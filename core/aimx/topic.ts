@@ -1,0 +1,42 @@
+/**
+ * Topic patterns over dot-separated record keys (CONTRACT §7): `*` matches exactly one segment,
+ * `#` matches zero or more segments, anywhere in the pattern. `/` is an ordinary character.
+ * Unlike AimDB (which treats everything after an inner `#` as matched), `a.#.c` requires a last
+ * segment `c`.
+ */
+
+/** True when `pattern` contains a wildcard, i.e. subscribing means matching against every key. */
+export function isWildcard(pattern: string): boolean {
+  return pattern.indexOf('*') >= 0 || pattern.indexOf('#') >= 0;
+}
+
+function matchFrom(p: string[], pi: number, t: string[], ti: number): boolean {
+  while (pi < p.length) {
+    const seg = p[pi];
+    if (seg === '#') {
+      // `#` absorbs zero or more segments: try every split point (patterns are short).
+      if (pi === p.length - 1) return true;
+      for (let k = ti; k <= t.length; k++) if (matchFrom(p, pi + 1, t, k)) return true;
+      return false;
+    }
+    if (ti >= t.length) return false;
+    if (seg !== '*' && seg !== t[ti]) return false;
+    pi++;
+    ti++;
+  }
+  return ti === t.length;
+}
+
+/**
+ * True when `topic` matches `pattern`.
+ *
+ * @example
+ * topicMatches('sensors.#', 'sensors');            // true  (zero segments)
+ * topicMatches('sensors.*.temp', 'sensors.a.temp'); // true
+ * topicMatches('sensors.*', 'sensors.a.b');         // false
+ */
+export function topicMatches(pattern: string, topic: string): boolean {
+  if (pattern === topic || pattern === '#') return true;
+  if (!isWildcard(pattern)) return false;
+  return matchFrom(pattern.split('.'), 0, topic.split('.'), 0);
+}

@@ -1,0 +1,179 @@
+/**
+ * COBS (Consistent Overhead Byte Stuffing) framing for byte links such as a UART (CONTRACT §6,
+ * "Serial"): each frame is COBS-encoded, so it contains no 0x00, and is terminated by one 0x00.
+ * Works on binary strings and byte arrays alike (through {@link byteAt}); no typed arrays needed.
+ *
+ * Memory: {@link CobsFrameReader} allocates its frame buffer once (`maxFrame` bytes; a plain array
+ * on engines without typed arrays) and decodes in place, so reading allocates nothing per frame.
+ */
+import { ByteArray, ByteChunk, allocBytes, byteAt } from '../bytes.js';
+
+/** Default largest encoded frame, in bytes (8 KiB, CONTRACT §6). */
+export const COBS_MAX_FRAME = 8192;
+
+/**
+ * Encodes bytes `[start, end)` of `data` and appends the 0x00 terminator.
+ *
+ * @example
+ * cobsEncode([0x11, 0x00, 0x22]); // [0x02, 0x11, 0x02, 0x22, 0x00]
+ */
+export function cobsEncode(data: ByteChunk, start?: number, end?: number): number[] {
+  const from = start || 0;
+  const to = end === undefined ? data.length : end;
+  const out: number[] = [0];
+  let codeAt = 0;
+  let code = 1;
+  for (let i = from; i < to; i++) {
+    const b = byteAt(data, i);
+    if (b === 0) {
+      out[codeAt] = code;
+      codeAt = out.length;
+      out.push(0);
+      code = 1;
+    } else {
+      out.push(b);
+      code++;
+      if (code === 0xff) {
+        out[codeAt] = code;
+        codeAt = out.length;
+        out.push(0);
+        code = 1;
+      }
+    }
+  }
+  out[codeAt] = code;
+  out.push(0);
+  return out;
+}
+
+/**
+ * Decodes one COBS frame (bytes `[start, end)`, without its 0x00 terminator).
+ * Returns the decoded bytes, or `null` when the frame is corrupted (a zero byte inside it, or a
+ * block length that runs past its end).
+ *
+ * @example
+ * cobsDecode([0x02, 0x11, 0x02, 0x22]); // [0x11, 0x00, 0x22]
+ */
+export function cobsDecode(encoded: ByteChunk, start?: number, end?: number): number[] | null {
+  const out: number[] = [];
+  const n = cobsDecodeInto(encoded, start || 0, end === undefined ? encoded.length : end, out);
+  return n < 0 ? null : out;
+}
+
+/**
+ * Decodes `[start, end)` of `src` into `dst` from index 0 (which may be `src` itself: output never
+ * overtakes input). Returns the decoded length, or -1 when corrupted.
+ */
+export function cobsDecodeInto(src: ByteChunk, start: number, end: number, dst: ByteArray | number[]): number {
+  let i = start;
+  let o = 0;
+  while (i < end) {
+    const code = byteAt(src, i++);
+    if (code === 0) return -1;
+    for (let k = 1; k < code; k++) {
+      if (i >= end) return -1;
+      const b = byteAt(src, i++);
+      if (b === 0) return -1;
+      dst[o++] = b;
+    }
+    if (code < 0xff && i < end) dst[o++] = 0;
+  }
+  return o;
+}
+
+/** Options of {@link CobsFrameReader}. */
+export interface CobsReaderOptions {
+  /** Called with each decoded frame: bytes `[0, length)` of `bytes`, valid only during the call. */
+  onFrame(bytes: ByteArray, length: number): void;
+  /** Called when a frame is dropped: `'corrupt'` (bad encoding) or `'overflow'` (no delimiter
+   *  within `maxFrame` bytes). Optional. */
+  onDrop?(reason: 'corrupt' | 'overflow'): void;
+  /** Largest encoded frame accepted, in bytes. Default {@link COBS_MAX_FRAME} (8192). */
+  maxFrame?: number;
+}
+
+/**
+ * Splits a byte stream into COBS frames. A run of more than `maxFrame` bytes without a delimiter is
+ * discarded and counted; the reader then skips to the next 0x00 and resynchronises. A corrupted
+ * frame is rejected and counted. Empty frames (consecutive delimiters) are ignored.
+ *
+ * @example
+ * const r = new CobsFrameReader({ onFrame: (b, n) => console.log(utf8Decode(b, 0, n)) });
+ * uart.on('data', (chunk) => r.push(chunk));
+ */
+export class CobsFrameReader {
+  /** Frames delivered. */
+  frames: number;
+  /** Frames rejected as corrupted. */
+  corrupted: number;
+  /** Undelimited runs longer than `maxFrame` that were discarded. */
+  overflows: number;
+  /** Bytes thrown away (corrupted frames, overflowing runs). */
+  discardedBytes: number;
+  _buf: ByteArray;
+  _len: number;
+  _max: number;
+  _skipping: boolean;
+  _onFrame: (bytes: ByteArray, length: number) => void;
+  _onDrop: ((reason: 'corrupt' | 'overflow') => void) | undefined;
+
+  constructor(options: CobsReaderOptions) {
+    this._max = options.maxFrame || COBS_MAX_FRAME;
+    this._buf = allocBytes(this._max);
+    this._len = 0;
+    this._skipping = false;
+    this._onFrame = options.onFrame;
+    this._onDrop = options.onDrop;
+    this.frames = 0;
+    this.corrupted = 0;
+    this.overflows = 0;
+    this.discardedBytes = 0;
+  }
+
+  /** Feeds bytes as they arrive (any chunking). */
+  push(chunk: ByteChunk): void {
+    const n = chunk.length;
+    for (let i = 0; i < n; i++) {
+      const b = byteAt(chunk, i);
+      if (b === 0) {
+        if (this._skipping) this._skipping = false;
+        else if (this._len > 0) this._finish();
+        continue;
+      }
+      if (this._skipping) {
+        this.discardedBytes++;
+        continue;
+      }
+      if (this._len >= this._max) {
+        // CONTRACT §6: an undelimited run over the limit is discarded; resync at the next 0x00.
+        this.overflows++;
+        this.discardedBytes += this._len + 1;
+        this._len = 0;
+        this._skipping = true;
+        if (this._onDrop) this._onDrop('overflow');
+        continue;
+      }
+      this._buf[this._len++] = b;
+    }
+  }
+
+  /** Forgets a partial frame (e.g. after the port reopened). */
+  reset(): void {
+    this._len = 0;
+    this._skipping = false;
+  }
+
+  _finish(): void {
+    const len = this._len;
+    this._len = 0;
+    const n = cobsDecodeInto(this._buf, 0, len, this._buf);
+    if (n < 0) {
+      this.corrupted++;
+      this.discardedBytes += len;
+      if (this._onDrop) this._onDrop('corrupt');
+      return;
+    }
+    this.frames++;
+    this._onFrame(this._buf, n);
+  }
+}
