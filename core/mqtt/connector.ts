@@ -1,0 +1,161 @@
+/**
+ * The MQTT connector of the core (MCU and Node alike): serves `mqtt://<topic>?<options>` links over
+ * the dependency-free {@link MqttClient}, with the shared wire policy (`policy.ts`).
+ *
+ * - Outbound: each route gets an {@link OutboundLink}; its `send` publishes when the client is
+ *   writable, else the link's own bounded queue keeps values by the buffer's rule (the client's own
+ *   queue is off, so nothing is buffered twice).
+ * - Inbound: one subscription per distinct filter (highest QoS asked), re-sent by the client after
+ *   every reconnect; each message goes to every link whose filter matches (`+`/`#` routed).
+ * - Status: last will `offline` (retained, QoS 1) on `<prefix>/<nodeId>/status`; `online` retained on
+ *   every connect; `offline` published before a clean `stop()`.
+ *
+ * Memory: the client (see client.ts) + per link one OutboundLink/InboundLink + one closure per
+ * outbound route (its `send`), all made in `start()`.
+ *
+ * @example
+ * const db = builder(espruinoRuntime())
+ *   .nodeId('esp32-1')
+ *   .withConnector(mqttConnector({ url: 'mqtt://192.168.1.10:1883', sockets: espruinoSockets() }))
+ *   .configure(Temp, (r) => r.buffer(singleLatest()).linkTo('mqtt://climate/temp')
+ *     .withSerializer((ctx, v) => JSON.stringify(v)).finish())
+ *   .build();
+ */
+import type { Connector, ConnectorContext, LinkUrl, Payload } from '../api.js';
+import type { SocketFactory } from '../bytes.js';
+import { aimError } from '../errors.js';
+import { MqttClient } from './client.js';
+import { dispatch, InboundLink, OutboundLink, subscriptions, WireTransport } from './links.js';
+import { policyError, STATUS_OFFLINE, STATUS_ONLINE, statusTopic } from './policy.js';
+import { filterError, topicError } from './topic.js';
+
+/** Options of {@link mqttConnector}. Every time is in ms unless said otherwise. */
+export interface MqttConnectorOptions {
+  /** Broker: `mqtt://host[:port]` (port default 1883). TLS is not in the core client. */
+  url: string;
+  /** TCP sockets of the target (`nodeSockets()`, Espruino's `net`). */
+  sockets: SocketFactory;
+  /** Default `aimdb-<nodeId>`. */
+  clientId?: string;
+  username?: string;
+  password?: string;
+  /** Status topic prefix: `<prefix>/<nodeId>/status`. Default `aimdb`. */
+  prefix?: string;
+  /** Publish the status topic and set the last will. Default true. */
+  status?: boolean;
+  /** Keepalive, seconds. Default 30. */
+  keepalive?: number;
+  /** Largest inbound packet, bytes. Default 4096. */
+  maxPacket?: number;
+  /** QoS > 0 publishes in flight, at most. Default 4. */
+  inflight?: number;
+  /** Default 5000. */
+  retryMs?: number;
+  /** Default 10000. */
+  connectTimeoutMs?: number;
+  /** Default 5000. */
+  pingTimeoutMs?: number;
+  /** Default 1000. */
+  reconnectMinMs?: number;
+  /** Default 30000. */
+  reconnectMaxMs?: number;
+  /** Default 0.2. */
+  reconnectJitter?: number;
+}
+
+/** The connector, with its client exposed for diagnostics. */
+export interface MqttConnector extends Connector {
+  /** The client, once started (null before `start` and after `stop`). */
+  readonly client: MqttClient | null;
+}
+
+/** Splits `mqtt://host[:port]` (a trailing `/` allowed). Throws on anything else (configuration). */
+export function parseBrokerUrl(url: string): { host: string; port: number } {
+  const m = /^mqtt:\/\/([^:/?#]+)(?::(\d+))?\/?$/.exec(url);
+  if (!m) throw aimError('INVALID_CONFIGURATION', 'mqtt broker url must be mqtt://host[:port], got ' + url);
+  return { host: m[1], port: m[2] ? Number(m[2]) : 1883 };
+}
+
+/** Why a link URL is unusable by an MQTT connector, or `undefined`. Shared with the Node connector. */
+export function validateMqttLink(link: LinkUrl, direction: 'out' | 'in'): string | undefined {
+  const e = direction === 'in' ? filterError(link.address) : topicError(link.address);
+  return e || policyError(link);
+}
+
+/**
+ * Makes the connector. Validates the options now (configuration errors throw here, not at run time).
+ */
+export function mqttConnector(options: MqttConnectorOptions): MqttConnector {
+  const broker = parseBrokerUrl(options.url);
+  let client: MqttClient | null = null;
+  let outbound: OutboundLink[] = [];
+  let inbound: InboundLink[] = [];
+  let status = '';
+  let rr = 0;
+  const transport: WireTransport = {
+    writable: function (qos) {
+      return !!client && client.writable(qos);
+    },
+    publish: function (topic, topicUtf8, payload: Payload, qos, retain) {
+      if (client) client.publish(topicUtf8 || topic, payload, qos, retain);
+    },
+  };
+  function flushAll() {
+    // Round robin, so one busy ring cannot starve the other links of the in-flight window.
+    const n = outbound.length;
+    for (let k = 0; k < n; k++) outbound[(rr + k) % n].flush(transport);
+    if (n > 0) rr = (rr + 1) % n;
+  }
+  const connector: MqttConnector = {
+    schemes: ['mqtt'],
+    get client() {
+      return client;
+    },
+    validate: validateMqttLink,
+    start: function (ctx: ConnectorContext) {
+      if (client) return;
+      const useStatus = options.status !== false;
+      status = statusTopic(options.prefix === undefined ? 'aimdb' : options.prefix, ctx.nodeId);
+      outbound = [];
+      inbound = [];
+      for (let i = 0; i < ctx.outbound.length; i++) {
+        const link = new OutboundLink(ctx.outbound[i], ctx.log);
+        outbound.push(link);
+        ctx.outbound[i].send = function (payload, value, seq) {
+          link.send(transport, payload, value, seq);
+        };
+      }
+      for (let i = 0; i < ctx.inbound.length; i++) inbound.push(new InboundLink(ctx.inbound[i], ctx.log));
+      client = new MqttClient(options.sockets, ctx, {
+        host: broker.host, port: broker.port,
+        clientId: options.clientId || 'aimdb-' + ctx.nodeId,
+        username: options.username, password: options.password,
+        keepalive: options.keepalive, maxPacket: options.maxPacket, inflight: options.inflight,
+        retryMs: options.retryMs, connectTimeoutMs: options.connectTimeoutMs, pingTimeoutMs: options.pingTimeoutMs,
+        reconnectMinMs: options.reconnectMinMs, reconnectMaxMs: options.reconnectMaxMs, reconnectJitter: options.reconnectJitter,
+        queue: 0,
+        will: useStatus ? { topic: status, payload: STATUS_OFFLINE, qos: 1, retain: true } : undefined,
+        onConnect: function () {
+          if (useStatus && client) client.publish(status, STATUS_ONLINE, 1, true);
+          for (let i = 0; i < outbound.length; i++) outbound[i].resync(transport);
+        },
+        onWritable: flushAll,
+        onMessage: function (topic, payload) {
+          dispatch(inbound, topic, payload);
+        },
+      });
+      const subs = subscriptions(inbound);
+      for (let i = 0; i < subs.filters.length; i++) client.subscribe(subs.filters[i], subs.qos[i]);
+      client.start();
+    },
+    stop: function () {
+      const c = client;
+      if (!c) return;
+      client = null;
+      // QoS 0: it is written before DISCONNECT on the same socket, no acknowledgement to wait for.
+      if (options.status !== false && c.connected) c.publish(status, STATUS_OFFLINE, 0, true);
+      c.stop();
+    },
+  };
+  return connector;
+}
