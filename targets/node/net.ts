@@ -23,7 +23,8 @@ export interface NodeSocketsOptions {
 /** Converts a core chunk to a Buffer for `socket.write`. */
 export function toBuffer(chunk: ByteChunk): Buffer {
   if (typeof chunk === 'string') return Buffer.from(chunk, 'latin1');
-  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  // A copy: the caller may reuse its array (the MQTT client sets DUP on a kept packet).
+  if (chunk instanceof Uint8Array) return Buffer.from(chunk);
   return Buffer.from(Array.prototype.slice.call(chunk) as number[]);
 }
 
