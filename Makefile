@@ -33,11 +33,11 @@ typecheck: setup-npm
 	@$(TSC) -p tsconfig.json
 
 test: setup build typecheck
-	@$(MOCHA)
+	@$(MOCHA) 'test/**/*.test.ts'
 
 ## Only the mocha suites (no setup, no build); for quick iterations.
 test-unit:
-	@$(MOCHA)
+	@$(MOCHA) 'test/**/*.test.ts'
 
 demo: setup build
 	@$(NODE) bin/aimdb.mjs demo

@@ -20,7 +20,10 @@ export class TransformBuilder<I, O> {
     };
     return this._spec;
   }
-  /** Stateful form: `init` is copied per start by `JSON`-free reference (give a factory for objects). */
+  /**
+   * Stateful form. `init` is the initial state, or a factory called once at start (use a factory for
+   * mutable objects). The handler may mutate the state it is given.
+   */
   withState<S>(init: S | (() => S)): { onValue(fn: (value: I, state: S, ctx: RuntimeContext) => O | undefined): TransformSpec } {
     const spec = this._spec;
     spec.initState = typeof init === 'function' ? (init as () => S) : function () {
@@ -150,12 +153,17 @@ export class RecordRegistrar<T> {
   }
   /** Derives this record from another (at most one transform or join per record). */
   transform<I>(input: RecordKey<I>, build: (t: TransformBuilder<I, T>) => TransformSpec): RecordRegistrar<T> {
-    this._cfg.transforms.push(build(new TransformBuilder<I, T>(input)));
+    const b = new TransformBuilder<I, T>(input);
+    build(b);
+    // The spec is the builder's own: a plain-JS caller that forgets map/onValue is reported by build().
+    this._cfg.transforms.push(b._spec);
     return this;
   }
   /** Derives this record from several inputs through a bounded trigger queue. */
   transformJoin(build: (j: JoinBuilder<T>) => TransformSpec): RecordRegistrar<T> {
-    this._cfg.transforms.push(build(new JoinBuilder<T>()));
+    const b = new JoinBuilder<T>();
+    build(b);
+    this._cfg.transforms.push(b._spec);
     return this;
   }
   /** Sends every value out through the connector of the URL's scheme. */

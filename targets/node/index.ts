@@ -6,3 +6,5 @@ export { nodeRuntime } from './runtime.js';
 export type { NodeRuntimeOptions, LogRecord } from './runtime.js';
 export { openSerialPort } from './serial.js';
 export type { SerialOptions, SerialPortLike } from './serial.js';
+export { recvAsync, values, withTimeout } from './async.js';
+export type { RecvResult } from './async.js';
