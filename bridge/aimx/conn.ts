@@ -1,0 +1,66 @@
+/**
+ * A message connection: the one shape every Node AimX transport reduces to (one text per frame).
+ * Servers bind it to a core session; clients bind it to an {@link AimxClient}.
+ */
+import type { AimxServer, SessionOpenOptions } from '../../core/aimx/index.js';
+
+/** One side of a framed connection. Handlers are assigned by whoever binds it. */
+export interface MessageConn {
+  /** Sends one frame. Dropped after close. */
+  send(text: string): void;
+  /** Closes the connection; `onClose` follows. */
+  close(): void;
+  /** False while the socket's send buffer is over its high-water mark. */
+  canSend(): boolean;
+  /** A frame arrived. */
+  onMessage: (text: string) => void;
+  /** A frame over the size limit was discarded. */
+  onOversize: () => void;
+  /** The connection ended (`reason` when it was not asked to). */
+  onClose: (reason?: string) => void;
+  /** Peer description for logs. */
+  readonly peer: string;
+}
+
+/** Default send-buffer high-water mark, in bytes: beyond it subscription events are dropped. */
+export const SEND_HIGH_WATER = 1 << 20;
+
+/** Base with no-op handlers, for transports to fill in. */
+export function newConn(peer: string, send: (t: string) => void, close: () => void, canSend: () => boolean): MessageConn {
+  return {
+    peer,
+    send,
+    close,
+    canSend,
+    onMessage: () => {},
+    onOversize: () => {},
+    onClose: () => {},
+  };
+}
+
+/**
+ * Serves AimX on an accepted connection: opens a session (or refuses the connection when the
+ * server is full: one `denied` reply, then close) and routes frames both ways.
+ */
+export function serveConn(server: AimxServer, conn: MessageConn, options: SessionOpenOptions): void {
+  const session = server.open(
+    { send: (t) => conn.send(t), close: () => conn.close(), canSend: () => conn.canSend() },
+    { transport: options.transport, peer: conn.peer, trusted: options.trusted },
+  );
+  if (!session) {
+    conn.send(server.refusalFrame());
+    conn.close();
+    return;
+  }
+  conn.onMessage = (t) => session.receive(t);
+  conn.onOversize = () => session.frameError('oversize');
+  conn.onClose = () => session.close();
+}
+
+/** A listening AimX endpoint. */
+export interface AimxListener {
+  /** The URL clients connect to (`tcp://127.0.0.1:41234`, `unix:///tmp/x.sock`, …). */
+  readonly url: string;
+  /** Stops listening and closes every connection. */
+  close(): Promise<void>;
+}

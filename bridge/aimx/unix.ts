@@ -1,0 +1,83 @@
+/**
+ * AimX over a Unix domain socket: one JSON frame per line (AimDB's NDJSON framing). The auth token
+ * is checked in `hello` here too when configured (socket file permissions are a second fence).
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import type { AimxServer } from '../../core/aimx/index.js';
+import { AimxListener, MessageConn, SEND_HIGH_WATER, newConn, serveConn } from './conn.js';
+import { LineDecoder, MAX_FRAME_BYTES } from './framing.js';
+
+/** Options of {@link serveUnix}. */
+export interface UnixServeOptions {
+  /** Socket path. A stale socket file there is removed first. */
+  path: string;
+  /** Largest frame (line), in bytes. Default 65536. */
+  maxFrame?: number;
+  /** File mode of the socket. Default 0o600 (owner only). */
+  mode?: number;
+}
+
+/** Wraps a connected socket as a line-framed {@link MessageConn}. */
+export function lineConn(socket: net.Socket, peer: string, maxFrame = MAX_FRAME_BYTES): MessageConn {
+  let closed = false;
+  const conn = newConn(
+    peer,
+    (t) => {
+      if (!closed) socket.write(t + '\n');
+    },
+    () => {
+      if (!closed) socket.end();
+      setTimeout(() => socket.destroy(), 200).unref();
+    },
+    () => socket.writableLength < SEND_HIGH_WATER,
+  );
+  const dec = new LineDecoder({ onFrame: (t) => conn.onMessage(t), onOversize: () => conn.onOversize() }, maxFrame);
+  socket.on('data', (b: Buffer) => dec.push(b));
+  socket.on('error', () => {});
+  socket.on('close', (hadError: boolean) => {
+    closed = true;
+    conn.onClose(hadError ? 'socket error' : undefined);
+  });
+  return conn;
+}
+
+/** Serves AimX on a Unix socket. */
+export async function serveUnix(server: AimxServer, options: UnixServeOptions): Promise<AimxListener> {
+  const sockets = new Set<net.Socket>();
+  try {
+    if (fs.statSync(options.path).isSocket()) fs.unlinkSync(options.path);
+  } catch {
+    // No stale socket.
+  }
+  const srv = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    serveConn(server, lineConn(socket, 'unix:' + options.path, options.maxFrame ?? server.maxFrameBytes), { transport: 'unix' });
+  });
+  await new Promise<void>((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(options.path, () => resolve());
+  });
+  fs.chmodSync(options.path, options.mode ?? 0o600);
+  return {
+    url: 'unix://' + options.path,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        srv.close(() => resolve());
+      }),
+  };
+}
+
+/** Connects to an AimX Unix socket server. */
+export function dialUnix(path: string, maxFrame = MAX_FRAME_BYTES): Promise<MessageConn> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ path });
+    socket.once('error', reject);
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      resolve(lineConn(socket, 'unix:' + path, maxFrame));
+    });
+  });
+}
