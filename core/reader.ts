@@ -117,6 +117,8 @@ export class ReaderImpl implements Reader<any> {
 
   /** Delivers up to `budget` values to the listener. Returns how many results were delivered. */
   _deliver(budget: number): number {
+    const rec = this._rec;
+    if (rec._kind === BUFFER_SPMC_RING && rec._fields === null && this._once === null && this._gate === null) return this._deliverRing(budget);
     let used = 0;
     while (used < budget) {
       if (this._gate !== null && !this._gate()) break;
@@ -138,6 +140,42 @@ export class ReaderImpl implements Reader<any> {
         (this._onValue as OnValue)(this.value, this.seq);
       } catch (e) {
         this._rec._log.error('subscriber threw: ' + String(e));
+      }
+    }
+    return used;
+  }
+
+  /**
+   * The ring fast path for `each()` listeners on object slots: a run of slots per call instead of one
+   * `tryRecv` per value. A listener may produce into this record or close this reader, so both are
+   * checked after every value; a lag falls back to `tryRecv`, which reports it.
+   */
+  _deliverRing(budget: number): number {
+    const rec = this._rec;
+    const cap = rec._cap;
+    const slots = rec._slots;
+    let used = 0;
+    while (used < budget && !this._closed) {
+      const c = this._cursor;
+      const head = rec._head;
+      if (c > head) break;
+      if (c <= head - cap) {
+        // Lagged: tryRecv reports it once and moves the cursor to the oldest retained value.
+        this.tryRecv();
+        used++;
+        if (this._onLag !== null) this._callLag(this.missed);
+        continue;
+      }
+      const v = slots[(c - 1) % cap];
+      this.value = v;
+      this.seq = c;
+      this._cursor = c + 1;
+      rec.consumed++;
+      used++;
+      try {
+        (this._onValue as OnValue)(v, c);
+      } catch (e) {
+        rec._log.error('subscriber threw: ' + String(e));
       }
     }
     return used;

@@ -60,8 +60,11 @@ export function manualRuntime(options?: ManualRuntimeOptions): ManualRuntime {
   const logFn = opts.log;
   // Timers sorted by (due, seq): insertion is a binary search; firing takes from the front.
   const timers: ManualTimer[] = [];
-  const tasks: Array<() => void> = [];
+  // Deferred tasks: a FIFO over one array that never shrinks; both indices return to 0 when it
+  // empties, so steady state neither allocates nor splices.
+  const tasks: Array<(() => void) | undefined> = [];
   let taskHead = 0;
+  let taskTail = 0;
   let seq = 0;
 
   function insert(t: ManualTimer) {
@@ -78,9 +81,9 @@ export function manualRuntime(options?: ManualRuntimeOptions): ManualRuntime {
 
   function runTasks(limit: number): number {
     let ran = 0;
-    while (taskHead < tasks.length && ran < limit) {
-      const fn = tasks[taskHead];
-      tasks[taskHead] = undefined as any;
+    while (taskHead < taskTail && ran < limit) {
+      const fn = tasks[taskHead] as () => void;
+      tasks[taskHead] = undefined;
       taskHead++;
       ran++;
       try {
@@ -89,10 +92,7 @@ export function manualRuntime(options?: ManualRuntimeOptions): ManualRuntime {
         if (logFn) logFn('error', 'runtime', 'deferred task threw: ' + String(e));
       }
     }
-    if (taskHead >= tasks.length) {
-      tasks.splice(0, tasks.length);
-      taskHead = 0;
-    }
+    if (taskHead === taskTail) taskHead = taskTail = 0;
     return ran;
   }
 
@@ -132,7 +132,9 @@ export function manualRuntime(options?: ManualRuntimeOptions): ManualRuntime {
       if (i >= 0) timers.splice(i, 1);
     },
     defer: function (fn: () => void) {
-      tasks.push(fn);
+      if (taskTail < tasks.length) tasks[taskTail] = fn;
+      else tasks.push(fn);
+      taskTail++;
     },
     log: function (level: LogLevel, source: string, message: string) {
       if (logFn) logFn(level, source, message);
@@ -163,7 +165,7 @@ export function manualRuntime(options?: ManualRuntimeOptions): ManualRuntime {
       return total;
     },
     pending: function () {
-      return timers.length + (tasks.length - taskHead);
+      return timers.length + (taskTail - taskHead);
     },
     nextDue: function () {
       return timers.length > 0 ? timers[0].due : -1;
