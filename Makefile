@@ -15,7 +15,7 @@ PORT  ?=
 all: build
 
 setup:
-	@tools/setup.sh
+	@tools/setup.sh --browser
 
 setup-npm:
 	@tools/setup.sh --npm-only
