@@ -149,6 +149,8 @@ export class AimxConnection {
   /** Closes the connection. */
   async close(): Promise<void> {
     if (this.isClosed) return;
+    // Unsubscribe first: on a persistent link (serial) the server session outlives this client.
+    for (const id of Object.keys(this.client._subs)) this.client._subs[id].close();
     const done = this.whenClosed();
     this.conn.close();
     await Promise.race([done, new Promise((r) => setTimeout(r, 500).unref())]);

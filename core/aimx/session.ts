@@ -118,11 +118,15 @@ export class AimxSession {
   close(): void {
     if (this._closed) return;
     this._closed = true;
+    this._reset();
+    this.server._remove(this);
+  }
+
+  _reset(): void {
     for (let i = 0; i < this._subs.length; i++) this._subs[i].close();
     this._subs.splice(0, this._subs.length);
     for (const k in this._drains) if (own(this._drains, k)) this._drains[k].close();
     this._drains = {};
-    this.server._remove(this);
   }
 
   /** Sends a text frame unless closed. */
@@ -208,6 +212,9 @@ export class AimxSession {
       return;
     }
     const verified = this.server.requiresToken && tokenOk;
+    // A hello starts a fresh session: on a persistent link (a UART) a new client must not inherit
+    // the previous client's subscriptions and drain cursors.
+    this._reset();
     this.authenticated = true;
     this._helloOk = true;
     this.client = typeof p.client === 'string' ? p.client : '';

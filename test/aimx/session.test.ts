@@ -420,3 +420,21 @@ describe('aimx/session', () => {
     });
   });
 });
+
+describe('aimx/session on a persistent link', () => {
+  it('a new hello drops the previous client’s subscriptions and drain cursors', () => {
+    const rt = manualRuntime();
+    const db = makeDb(rt, { tick: false });
+    db.start();
+    const server = aimxServer(db);
+    const link = recorder();
+    const s = server.open(link, { trusted: true })!;
+    s.receive(HELLO(1));
+    s.receive('{"t":"sub","id":2,"topic":"log.events"}');
+    s.receive(REQ(3, 'record.drain', { name: 'log.events' }));
+    expect(db.records()[6].consumerCount).to.equal(2);
+    s.receive(HELLO(1));
+    expect(s.subscriptionCount).to.equal(0);
+    expect(db.records()[6].consumerCount).to.equal(0);
+  });
+});
