@@ -113,14 +113,15 @@ class Exposition {
   }
 }
 
-const LINK_FAMILIES: Array<[keyof LinkMetrics, string, 'counter' | 'gauge', string]> = [
-  ['sent', 'aimdb_link_sent_total', 'counter', 'Messages handed to the transport.'],
-  ['received', 'aimdb_link_received_total', 'counter', 'Messages received from the transport, before decoding.'],
-  ['decodeErrors', 'aimdb_link_decode_errors_total', 'counter', 'Inbound payloads the deserializer rejected.'],
-  ['encodeErrors', 'aimdb_link_encode_errors_total', 'counter', 'Outbound values the serializer rejected.'],
-  ['dropped', 'aimdb_link_dropped_total', 'counter', 'Outbound messages dropped (offline queue overflow, transport refusal).'],
-  ['queued', 'aimdb_link_queued', 'gauge', 'Outbound messages waiting in the offline queue.'],
-  ['gaps', 'aimdb_link_gaps_total', 'counter', 'Sequence gaps detected on inbound ring messages.'],
+/** Link families, each for the direction its counter means something in (LinkMetrics, core/api.ts). */
+const LINK_FAMILIES: Array<[keyof LinkMetrics, 'out' | 'in', string, 'counter' | 'gauge', string]> = [
+  ['sent', 'out', 'aimdb_link_sent_total', 'counter', 'Messages handed to the transport.'],
+  ['encodeErrors', 'out', 'aimdb_link_encode_errors_total', 'counter', 'Outbound values the serializer rejected.'],
+  ['dropped', 'out', 'aimdb_link_dropped_total', 'counter', 'Outbound messages dropped (offline queue overflow, transport refusal).'],
+  ['queued', 'out', 'aimdb_link_queued', 'gauge', 'Outbound messages waiting in the offline queue.'],
+  ['received', 'in', 'aimdb_link_received_total', 'counter', 'Messages received from the transport, before decoding.'],
+  ['decodeErrors', 'in', 'aimdb_link_decode_errors_total', 'counter', 'Inbound payloads the deserializer rejected.'],
+  ['gaps', 'in', 'aimdb_link_gaps_total', 'counter', 'Sequence gaps detected on inbound ring messages (values lost upstream or in transit).'],
 ];
 
 /**
@@ -158,7 +159,7 @@ export function renderPrometheus(db: MetricsSource, extra: PrometheusExtra = {})
   x.family('aimdb_record_capacity', 'gauge', 'Buffer capacity in items (0 without a buffer).', rec((r) => r.metrics.capacity));
   x.family('aimdb_record_consumers', 'gauge', 'Live readers of the record.', rec((r) => r.consumerCount));
 
-  const links: Array<{ labels: Labels; m: LinkMetrics }> = [];
+  const links: Array<{ labels: Labels; m: LinkMetrics; direction: 'out' | 'in' }> = [];
   for (const r of rows) {
     for (const l of r.links) {
       links.push({
@@ -168,15 +169,16 @@ export function renderPrometheus(db: MetricsSource, extra: PrometheusExtra = {})
           ['url', l.url],
         ],
         m: l.metrics,
+        direction: l.direction,
       });
     }
   }
-  for (const [field, name, type, help] of LINK_FAMILIES) {
+  for (const [field, direction, name, type, help] of LINK_FAMILIES) {
     x.family(
       name,
       type,
       help,
-      links.map((l) => [l.labels, l.m[field]]),
+      links.filter((l) => l.direction === direction).map((l) => [l.labels, l.m[field]] as [Labels, number]),
     );
   }
 
