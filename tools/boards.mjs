@@ -60,6 +60,9 @@ export function validateBoard(board, dir) {
       if (!NETWORKS.includes(n)) problems.push(`"network" entry "${n}" is not one of ${NETWORKS.join(', ')}`);
     }
   }
+  if (board.engine === 'espruino' && !['ram', 'flash'].includes(board.codeIn)) {
+    problems.push(`"codeIn" must be "ram" (upload, then save()) or "flash" (code runs from Storage .bootcde)`);
+  }
   if (board.engine === 'espruino' && Number.isInteger(board.jsVarBudget) && Number.isInteger(board.jsVars)) {
     if (board.jsVarBudget > board.jsVars) problems.push(`"jsVarBudget" (${board.jsVarBudget}) exceeds "jsVars" (${board.jsVars})`);
   }

@@ -64,7 +64,10 @@ export function hoistDeclarations(code) {
       const parts = [];
       inits.forEach((d, i) => {
         if (i) parts.push(',');
-        parts.push(d.id.name + '=', [d.init.start, d.init.end]);
+        // acorn's range of a parenthesised sequence excludes the parentheses: restore them, or
+        // `var a = (x, y)` would become `a = x, y`.
+        if (d.init.type === 'SequenceExpression') parts.push(d.id.name + '=(', [d.init.start, d.init.end], ')');
+        else parts.push(d.id.name + '=', [d.init.start, d.init.end]);
       });
       const isForInit = parent && (parent.type === 'ForStatement' && parent.init === node);
       const isForIn = parent && parent.type === 'ForInStatement' && parent.left === node;

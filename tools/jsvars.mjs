@@ -33,6 +33,8 @@ export const MODEL = {
   connectors: { mqtt: 150, aimx: 90, serial: 60, wifi: 20, tcp: 30, storage: 10 },
   /** Each function object: the function, its scope link and its name in the enclosing scope. */
   perFunction: 3,
+  /** A function whose code stays in flash also holds a reference to it. */
+  flashRef: 1,
   /** Characters of source text per string JsVar = bytesPerJsVar − this. */
   stringOverhead: 4,
   /** JerryScript: bytes per model unit (a property ≈ 8 B + value, an object ≈ 16–32 B). */
@@ -93,13 +95,23 @@ export function recordJsVars(r, bytesPerJsVar) {
   return Math.ceil(n);
 }
 
-/** Function count and total function text (each function counted with its nested functions). */
+/**
+ * Function count and the text Espruino keeps for them: every function object stores its own source
+ * text, nested functions included, so a factory's inner functions are counted twice (once in the
+ * factory, once in each instance made — we assume one). Immediately-invoked wrappers (tsc's class
+ * IIFEs) are not counted: their text is garbage once they returned.
+ */
 export function codeStats(code) {
   const ast = parseEs5(code);
+  const iifes = new Set();
+  walk(ast, (n) => {
+    if ((n.type === 'CallExpression' || n.type === 'NewExpression') && n.callee.type === 'FunctionExpression') iifes.add(n.callee);
+  });
   let functions = 0;
   let functionChars = 0;
   walk(ast, (n) => {
     if (n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression') {
+      if (iifes.has(n)) return;
       functions++;
       functionChars += n.end - n.start;
     }
@@ -116,7 +128,9 @@ export function estimateMemory({ code, board, app }) {
   const mem = app.memory;
   const bpv = board.engine === 'espruino' ? board.bytesPerJsVar : 16;
   const chars = Math.max(8, bpv - MODEL.stringOverhead);
-  const codeUnits = Math.ceil(stats.functionChars / chars) + stats.functions * MODEL.perFunction;
+  // Code run from flash (Storage `.bootcde`) keeps its text there: only the function objects use RAM.
+  const inFlash = board.codeIn === 'flash';
+  const codeUnits = (inFlash ? 0 : Math.ceil(stats.functionChars / chars)) + stats.functions * (MODEL.perFunction + (inFlash ? MODEL.flashRef : 0));
   const records = mem.records.reduce((s, r) => s + recordJsVars(r, bpv), 0);
   const joins = (mem.joinQueues || []).reduce((s, q) => s + MODEL.joinBase + q * MODEL.joinSlot, 0);
   const connectors = (mem.connectors || []).reduce((s, c) => s + MODEL.connectors[c], 0);
@@ -135,5 +149,5 @@ export function estimateMemory({ code, board, app }) {
     if (total > board.heapBudgetBytes) problems.push(`estimated ${total} heap bytes; the board's heapBudgetBytes is ${board.heapBudgetBytes} of ${board.heapBytes}`);
     report = { unit: 'heap bytes', code: codeBytes, records: records * u, connectors: connectors * u, runtime: runtime * u, total, budget: board.heapBudgetBytes, capacity: board.heapBytes };
   }
-  return { app: app.name, board: board.name, engine: board.engine, bytes: stats.bytes, byteBudget: board.byteBudget, functions: stats.functions, ...report, problems };
+  return { app: app.name, board: board.name, engine: board.engine, codeIn: board.codeIn || 'ram', bytes: stats.bytes, byteBudget: board.byteBudget, functions: stats.functions, ...report, problems };
 }
