@@ -5,15 +5,18 @@
  *
  * | buffer | QoS | retain | offline queue | on reconnect | envelope |
  * |---|---|---|---|---|---|
- * | SingleLatest | 0 | yes | latest only | last value re-published | none |
+ * | SingleLatest | 1 | yes | latest only | last value re-published | none |
  * | Mailbox | 1 | no | latest only | queued value sent | none |
  * | SpmcRing | 0 | no | 32, oldest dropped | queue flushed in order | sequence number |
  *
- * Why SingleLatest is QoS 0: the value is state, retained by the broker and re-published after every
- * reconnect, so a lost intermediate is superseded by the next one anyway; QoS 1 would only add an
- * in-flight slot and a retransmission timer per link on the MCU for nothing the reader can observe.
+ * Why SingleLatest is QoS 1 (not 0): intermediate values may collapse, but the LAST one must arrive.
+ * At QoS 0 a value lost in transit before a quiet period leaves every reader, and the broker's
+ * retained copy, stale until the next value or reconnect, which may be hours for a setpoint. QoS 1
+ * costs one in-flight slot while unacknowledged; when the window is full the link keeps only the
+ * newest value (latest-only queue), so a fast producer still costs O(1) memory. (Observed too: aedes
+ * 1.2 drops some live QoS 0 retained deliveries; QoS 1 is delivered by every broker we test.)
  * Mailbox is a command: losing it silently is wrong, re-delivering a stale one on subscribe (retain)
- * is wrong too, hence QoS 1, not retained.
+ * is wrong too, hence QoS 1, not retained. Rings are streams: QoS 0, gaps are counted, not hidden.
  *
  * Every option can be overridden per link, by `LinkOptions` first, then the URL query
  * (`mqtt://a/b?qos=1&retain=true&queue=64&seq=false`), then the default above.
@@ -41,7 +44,7 @@
  * published retained (QoS 1) on every connect, `offline` as the will and on a clean stop.
  */
 import {
-  BUFFER_MAILBOX, BUFFER_SINGLE_LATEST, BUFFER_SPMC_RING, BufferKind, LinkOptions, LinkUrl, Payload,
+  BUFFER_SINGLE_LATEST, BUFFER_SPMC_RING, BufferKind, LinkOptions, LinkUrl, Payload,
 } from '../api.js';
 import { allocBytes, byteAt, utf8Encode } from '../bytes.js';
 
@@ -99,7 +102,7 @@ export function policyError(link: LinkUrl, options?: LinkOptions): string | unde
 export function wirePolicy(kind: BufferKind, link: LinkUrl, options: LinkOptions): WirePolicy {
   const q = link.query;
   const ring = kind === BUFFER_SPMC_RING;
-  let qos = (kind === BUFFER_MAILBOX ? 1 : 0) as 0 | 1 | 2;
+  let qos = (kind === BUFFER_SPMC_RING ? 0 : 1) as 0 | 1 | 2;
   if (q.qos !== undefined) qos = Number(q.qos) as 0 | 1 | 2;
   if (options.qos !== undefined) qos = options.qos;
   let queue = ring ? DEFAULT_RING_QUEUE : 1;
@@ -115,11 +118,11 @@ export function wirePolicy(kind: BufferKind, link: LinkUrl, options: LinkOptions
   };
 }
 
-/** Subscription QoS of an inbound link: options, then `?qos=`, then Mailbox 1 / others 0. */
+/** Subscription QoS of an inbound link: options, then `?qos=`, then ring 0 / SingleLatest and Mailbox 1. */
 export function inboundQos(kind: BufferKind, link: LinkUrl, options: LinkOptions): 0 | 1 | 2 {
   if (options.qos !== undefined) return options.qos;
   if (link.query.qos !== undefined) return Number(link.query.qos) as 0 | 1 | 2;
-  return kind === BUFFER_MAILBOX ? 1 : 0;
+  return kind === BUFFER_SPMC_RING ? 0 : 1;
 }
 
 /** `<prefix>/<nodeId>/status`. */

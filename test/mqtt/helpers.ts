@@ -27,6 +27,11 @@ export interface TestBroker {
 /** Starts aedes on `port` (0: the OS chooses). */
 export async function startAedes(port = 0): Promise<TestBroker & { aedes: Aedes }> {
   let aedes = await Aedes.createBroker();
+  if (process.env.DBG) {
+    aedes.on('publish', (p: any, c: any) => console.log('PUB', c && c.id, p.topic, String(p.payload)));
+    aedes.on('subscribe', (s: any, c: any) => console.log('SUB', c && c.id, JSON.stringify(s)));
+    aedes.on('clientError', (c: any, e: any) => console.log('CERR', c && c.id, e.message));
+  }
   let server = net.createServer(aedes.handle);
   const sockets = new Set<net.Socket>();
   server.on('connection', (s) => {
@@ -128,10 +133,10 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `cond` every 10 ms until true, or fails after `timeoutMs`. */
-export async function waitFor(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+export async function waitFor(cond: () => boolean, timeoutMs = 5000, what: string | (() => string) = 'condition'): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+    if (Date.now() > end) throw new Error('timed out waiting for ' + (typeof what === 'function' ? what() : what));
     await sleep(10);
   }
 }
@@ -217,4 +222,38 @@ export async function observer(url: string, filters: string[], qos: 0 | 1 | 2 = 
   });
   if (filters.length) await client.subscribeAsync(filters, { qos });
   return { client, msgs, end: () => client.endAsync(true) };
+}
+
+/** A TCP proxy to 127.0.0.1:`targetPort`; `killAll()` drops every proxied connection abruptly. */
+export async function startProxy(targetPort: number): Promise<{ port: number; url: string; killAll(): void; close(): Promise<void> }> {
+  const pairs = new Set<net.Socket>();
+  const server = net.createServer((inbound) => {
+    const outbound = net.createConnection({ host: '127.0.0.1', port: targetPort });
+    pairs.add(inbound);
+    pairs.add(outbound);
+    const end = () => {
+      inbound.destroy();
+      outbound.destroy();
+      pairs.delete(inbound);
+      pairs.delete(outbound);
+    };
+    inbound.on('error', end).on('close', end);
+    outbound.on('error', end).on('close', end);
+    inbound.pipe(outbound);
+    outbound.pipe(inbound);
+  });
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', () => res()));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    url: 'mqtt://127.0.0.1:' + port,
+    killAll() {
+      for (const s of pairs) s.destroy();
+      pairs.clear();
+    },
+    async close() {
+      for (const s of pairs) s.destroy();
+      await new Promise<void>((res) => server.close(() => res()));
+    },
+  };
 }
