@@ -176,7 +176,8 @@ function render() {
     }
     const g = state.graphNodes.get(key);
     if (g) {
-      g.value.textContent = text.length > 26 ? text.slice(0, 25) + '…' : text;
+      // About 23 monospace characters fit in a node (210 px box, 12 px font).
+      g.value.textContent = text.length > 23 ? text.slice(0, 22) + '…' : text;
       g.group.classList.add('flash');
       setTimeout(() => g.group.classList.remove('flash'), 250);
     }
