@@ -6,7 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import { isAimError } from '../../core/index.js';
 import { AimxConnection, connectAimx, parseEndpoint } from '../aimx/index.js';
-import { allCommands, CliCommand, CliContext, FlagKind, loadCommand, UsageError } from './registry.js';
+import { allCommands, CliCommand, CliContext, FlagKind, isUsageError, loadCommand, UsageError } from './registry.js';
 
 const GLOBAL_FLAGS: { [name: string]: FlagKind } = {
   connect: 'string',
@@ -101,7 +101,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   try {
     parsed = await parse(argv);
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (isUsageError(e)) {
       io.err(`aimdb: ${e.message}`);
       if (e.usage) io.err(e.usage);
       return 2;
@@ -154,7 +154,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   try {
     return await command.run(ctx);
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (isUsageError(e)) {
       io.err(`aimdb ${command.name}: ${e.message}`);
       if (e.usage) io.err(e.usage);
       return 2;

@@ -47,6 +47,8 @@ export interface CliCommand {
 
 /** A malformed command line: printed with the usage, exit code 2. */
 export class UsageError extends Error {
+  /** Marker checked instead of `instanceof` (a module may be loaded twice: CJS and ESM). */
+  readonly isUsageError = true;
   constructor(
     message: string,
     readonly usage?: string,
@@ -67,6 +69,11 @@ export function registerCommand(cmd: CliCommand): void {
 async function importModule(file: string): Promise<CliCommand | undefined> {
   const mod = await import(pathToFileURL(file).href);
   return mod.command as CliCommand | undefined;
+}
+
+/** True for a {@link UsageError}, from any copy of this module. */
+export function isUsageError(e: unknown): e is UsageError {
+  return !!e && (e as UsageError).isUsageError === true;
 }
 
 /** The subcommand `name`, or undefined. */

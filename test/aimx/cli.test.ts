@@ -12,6 +12,7 @@ import type { ByteChunk, Database } from '../../core/index.js';
 import { nodeRuntime } from '../../targets/node/index.js';
 import { AimxListener, serveStream, serveTcp } from '../../bridge/aimx/index.js';
 import { Keys, makeDb } from './fixture.js';
+import { main } from '../../bridge/cli/main.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = path.join(ROOT, 'bin', 'aimdb.mjs');
@@ -166,8 +167,17 @@ describe('aimdb CLI (child process)', function () {
       [['record', 'list'], 'no endpoint'],
       [['graph', 'pie'], "unknown subcommand 'pie'"],
     ];
+    // In-process through the CLI's main() (fast); the first two also as child processes below.
     for (const [args, msg] of cases) {
       it(`aimdb ${args.join(' ')} → 2`, async () => {
+        const err: string[] = [];
+        const code = await main(args, { out: () => {}, err: (l) => err.push(l), env: {} });
+        expect(code, err.join('\n')).to.equal(2);
+        expect(err.join('\n')).to.contain(msg);
+      });
+    }
+    for (const [args, msg] of cases.slice(3, 5)) {
+      it(`child process: aimdb ${args.join(' ')} → exit code 2`, async () => {
         const r = await aimdb(args);
         expect(r.code, r.stderr).to.equal(2);
         expect(r.stderr).to.contain(msg);
