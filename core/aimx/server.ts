@@ -71,6 +71,11 @@ export class AimxServer {
   readonly consumeMailboxes: boolean;
   _token: string | undefined;
   _allow: { [key: string]: boolean } | null;
+  /** Records as built (static fields only: key, buffer, origin), indexed by record id. */
+  _info: RecordInfo[];
+  /** Remote writability by record id, decided once at creation. */
+  _writable: boolean[];
+  _writableKeys: string[];
   _sessions: AimxSession[];
   _log: Logger;
   /** Sessions refused because `maxConnections` was reached. */
@@ -93,6 +98,15 @@ export class AimxServer {
       this._allow = {};
       for (let i = 0; i < o.writable.length; i++) this._allow[o.writable[i]] = true;
     }
+    // The record set is fixed at build: resolve the policy once (STYLE principle 2).
+    this._info = db.records();
+    this._writable = [];
+    this._writableKeys = [];
+    for (let i = 0; i < this._info.length; i++) {
+      const w = this._policy(this._info[i]);
+      this._writable[this._info[i].id] = w;
+      if (w) this._writableKeys.push(this._info[i].key);
+    }
     this._sessions = [];
     this._log = db.context('aimx').log;
     this.refused = 0;
@@ -110,19 +124,28 @@ export class AimxServer {
 
   /**
    * True when remote clients may write the record: allowlisted (or marked writable in the database
-   * when no allowlist was given) and fed by no source, transform or inbound link.
+   * when no allowlist was given) and fed by no source or transform.
    */
   isWritable(info: RecordInfo): boolean {
-    if (info.hasProducerStage || info.origin !== 'passive') return false;
-    return this._allow ? own(this._allow, info.key) : info.writable;
+    return this._writable[info.id] === true;
   }
 
   /** Keys remote clients may write, for `hello`. */
   writableKeys(): string[] {
-    const out: string[] = [];
-    const rows = this.db.records();
-    for (let i = 0; i < rows.length; i++) if (this.isWritable(rows[i])) out.push(rows[i].key);
-    return out;
+    return this._writableKeys;
+  }
+
+  /** The record named `name` as built (static fields; metrics are not current), or null. */
+  findInfo(name: string): RecordInfo | null {
+    const id = this.db.findRecord(name);
+    return id >= 0 && id < this._info.length ? this._info[id] : null;
+  }
+
+  _policy(info: RecordInfo): boolean {
+    // CONTRACT §7: never a record with a source or transform. Link-fed records (command twins) may
+    // be written when marked or allowlisted: they have no producer stage to contradict.
+    if (info.hasProducerStage) return false;
+    return this._allow ? own(this._allow, info.key) : info.writable;
   }
 
   /**

@@ -268,13 +268,9 @@ export class AimxSession {
     }
   }
 
-  /** The `RecordInfo` of `name`, or null. */
+  /** The `RecordInfo` of `name` as built (static fields), or null. */
   recordInfo(name: string): RecordInfo | null {
-    const id = this.server.db.findRecord(name);
-    if (id < 0) return null;
-    const rows = this.server.db.records();
-    for (let i = 0; i < rows.length; i++) if (rows[i].id === id) return rows[i];
-    return null;
+    return this.server.findInfo(name);
   }
 
   /** The session's drain cursor of a record, opened on first use. */

@@ -93,7 +93,7 @@ export function openSubscription(session: AimxSession, id: number, topic: string
   const wildcard = isWildcard(topic);
   const covered: RecordInfo[] = [];
   if (wildcard) {
-    const rows = db.records();
+    const rows = server._info;
     for (let i = 0; i < rows.length; i++) {
       if (topicMatches(topic, rows[i].key) && readable(session, rows[i])) covered.push(rows[i]);
     }
