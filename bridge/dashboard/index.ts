@@ -18,14 +18,14 @@ import { serveConn } from '../aimx/conn.js';
 import { wsConn } from '../aimx/ws.js';
 import { DeviceStatus, MetricsSource, PrometheusExtra, prometheusHandler } from '../metrics/prometheus.js';
 import { Asset, loadAssets } from './assets.js';
+import { DevicesSource, readDevices } from './devices.js';
 
 export type { DeviceStatus } from '../metrics/prometheus.js';
+export type { DevicesSource } from './devices.js';
+export { normalizeDevice } from './devices.js';
 
 /** What the dashboard reads from the database (the core `Database` has all of it). */
 export type DashboardDatabase = AimxDatabase & MetricsSource;
-
-/** Where the device list comes from: a fixed list, a function called per request, or a record. */
-export type DevicesSource = DeviceStatus[] | (() => DeviceStatus[]) | { record: string };
 
 /** Options of {@link startDashboard}. */
 export interface DashboardOptions {
@@ -48,7 +48,11 @@ export interface DashboardOptions {
    * Default none: a page from another site cannot read the gateway through a visitor's browser.
    */
   allowedOrigins?: string[];
-  /** Devices shown in the device panel and in `/metrics`. Default: none (see `setDevices`). */
+  /**
+   * Devices shown in the device panel and in `/metrics`: a list, a provider function, a record
+   * holding a list, or `{ pattern: '*.$status' }` for the gateway's status twins. Items are
+   * {@link DeviceStatus} or the gateway's `{device, state, since, …}`. Default: none (see `setDevices`).
+   */
   devices?: DevicesSource;
   /** Page title. Default `'AimDB ' + db.nodeId`. */
   title?: string;
@@ -65,22 +69,13 @@ export interface Dashboard {
   readonly port: number;
   /** The AimX endpoint the page uses (`ws://…/aimx` when mounted here). */
   readonly wsUrl: string;
-  /** Replaces the device list (the gateway calls it when a device comes or goes). */
-  setDevices(list: DeviceStatus[]): void;
+  /** Replaces the device source with a fixed list (either device shape), e.g. when a device comes or goes. */
+  setDevices(list: unknown[]): void;
   /** Stops serving: closes the page's sockets and the HTTP server. Does not stop the database. */
   close(): Promise<void>;
 }
 
 const WS_PATH = '/aimx';
-
-function readDevices(db: DashboardDatabase, src: DevicesSource | undefined): DeviceStatus[] {
-  if (!src) return [];
-  if (Array.isArray(src)) return src;
-  if (typeof src === 'function') return src();
-  const id = db.findRecord(src.record);
-  const v = id >= 0 ? db.latest(id) : undefined;
-  return Array.isArray(v) ? (v as DeviceStatus[]) : [];
-}
 
 /** The `/api/status` document: what AimX does not carry (devices, link counters, scheduler). */
 export function statusDocument(db: DashboardDatabase, devices: DeviceStatus[], aimx: AimxServer | null): unknown {
@@ -213,7 +208,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     url: base,
     port,
     wsUrl: options.wsUrl ?? `ws://${hostPart}:${port}${WS_PATH}`,
-    setDevices(list: DeviceStatus[]) {
+    setDevices(list: unknown[]) {
       devices = list.slice();
     },
     close() {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { WebSocket } from 'ws';
-import { manualRuntime } from '../../core/index.js';
-import { startDashboard, type Dashboard } from '../../bridge/dashboard/index.js';
+import { builder, key, manualRuntime, singleLatest } from '../../core/index.js';
+import { normalizeDevice, startDashboard, type Dashboard } from '../../bridge/dashboard/index.js';
 import { dashboardDb, loopbackConnector } from './fixture.js';
 import { parsePrometheus } from './promparse.js';
 
@@ -210,6 +210,58 @@ describe('bridge/dashboard (HTTP)', () => {
         expect(st.aimx).to.equal(null);
       } finally {
         await other.close();
+      }
+    });
+  });
+
+  describe('device sources', () => {
+    it('reads the gateway status twins matching a pattern ({device, state, since, …} shape)', async () => {
+      const Status = key<unknown>('pico.$status', 'DeviceStatus');
+      const Other = key<unknown>('esp.$status', 'DeviceStatus');
+      const twins = builder(manualRuntime())
+        .configure(Status, (r) => r.buffer(singleLatest()))
+        .configure(Other, (r) => r.buffer(singleLatest()))
+        .build();
+      twins.start();
+      twins.set(Status, { device: 'pico', state: 'offline', since: 1700000000000, records: 3, reconnects: 2, error: 'ENOENT /dev/ttyACM0' });
+      twins.set(Other, { device: 'esp', state: 'online', since: 1700000000000, records: 5, reconnects: 0, node: 'esp-1' });
+      const d = await startDashboard({ db: twins, port: 0, devices: { pattern: '*.$status' } });
+      try {
+        const st: any = await (await fetch(d.url + 'api/status')).json();
+        expect(st.devices.map((x: any) => [x.id, x.online, x.records, x.detail])).to.deep.equal([
+          ['pico', false, 3, 'offline · ENOENT /dev/ttyACM0 · 2 reconnects'],
+          ['esp', true, 5, 'node esp-1'],
+        ]);
+        expect(st.devices[0].lastSeen).to.equal(1700000000000);
+        const text = await (await fetch(d.url + 'metrics')).text();
+        expect(text).to.contain('aimdb_device_up{device="pico",transport=""} 0\n');
+        expect(text).to.contain('aimdb_device_up{device="esp",transport=""} 1\n');
+      } finally {
+        await d.close();
+        twins.stop();
+      }
+    });
+
+    it('normalizeDevice keeps the dashboard shape, converts the gateway shape, refuses anything else', () => {
+      expect(normalizeDevice({ id: 'a', online: true })).to.deep.equal({ id: 'a', online: true });
+      expect(normalizeDevice({ device: 'b', state: 'connecting', since: 5, records: 0, reconnects: 0 })).to.deep.equal({ id: 'b', online: false, lastSeen: 5, records: 0, detail: 'connecting' });
+      for (const bad of [null, 3, 'x', [], { id: 1 }, { device: 'c' }]) expect(normalizeDevice(bad)).to.equal(undefined);
+    });
+
+    it('shows no devices when a provider throws', async () => {
+      const d = await startDashboard({
+        db,
+        port: 0,
+        devices: () => {
+          throw new Error('boom');
+        },
+      });
+      try {
+        const st: any = await (await fetch(d.url + 'api/status')).json();
+        expect(st.devices).to.deep.equal([]);
+        expect((await fetch(d.url + 'metrics')).status).to.equal(200);
+      } finally {
+        await d.close();
       }
     });
   });
