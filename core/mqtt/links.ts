@@ -155,10 +155,12 @@ export class InboundLink {
     return this._wild ? topicMatches(this.filter, topic) : this.filter === topic;
   }
 
-  /** Hands one message to the record: strips the envelope, counts gaps, delivers. Never throws. */
+  /**
+   * Hands one message to the record: strips the envelope, counts gaps, delivers. Never throws.
+   * `received` and `decodeErrors` are counted by the route's `deliver` (core/links.ts), not here.
+   */
   receive(topic: string, payload: ArrayLike<number>): boolean {
     const m = this.route.metrics;
-    m.received++;
     const n = envelopeLength(payload, this._seq);
     if (n > 0) {
       if (this._gaps) m.gaps += this._gaps.observe(topic, this._seq[0]);

@@ -191,6 +191,7 @@ export function inRoute(key: string, url: string, bufferKind: BufferKind, option
   const r: TestInbound = {
     key, link: linkUrl(url), bufferKind, options, metrics: newMetrics(), got: [],
     deliver(payload: Payload, topic?: string): boolean {
+      r.metrics.received++; // as core/links.ts makeInboundRoute does
       const text = typeof payload === 'string' ? payload : utf8Decode(payload);
       if (text === 'bad') {
         r.metrics.decodeErrors++;
