@@ -286,7 +286,7 @@ export interface RecordInfo {
   producerCount: number;
   /** Live readers. */
   consumerCount: number;
-  /** True when remote clients may write it (listed as writable and no source/transform). */
+  /** True when remote clients may write it (marked writable, and no source or transform). */
   writable: boolean;
   /** True when the record has a source or transform (never remotely writable). */
   hasProducerStage: boolean;

@@ -244,9 +244,13 @@ export class Database {
     };
   }
 
+  /**
+   * Records with a source or a transform have one authoritative producer and refuse direct writes
+   * (CONTRACT §7). Passive and link-fed records (commands, twins) accept them.
+   */
   _writableRec(id: number): Rec {
     const cfg = this._p.configs[id];
-    if (originOf(cfg) !== 'passive') {
+    if (cfg.sources.length + cfg.transforms.length > 0) {
       throw aimError('NOT_WRITABLE', "record '" + cfg.name + "' is written by its " + originOf(cfg) + ' (one authoritative producer per key)');
     }
     return this._p.recs[id];
@@ -254,12 +258,12 @@ export class Database {
 
   // ------------------------------------------------------------------ direct API (CONTRACT §8, MCU)
 
-  /** Produces `value` into a record that has no source, transform or inbound link. */
+  /** Produces `value` into a record that has no source and no transform. */
   set<T>(k: RecordKey<T>, value: T): void {
     this._writableRec(this._rec(k.name).id)._produce(value);
   }
 
-  /** A producer handle for a record without a producer stage (no lookup per call). */
+  /** A producer handle for a record without a source or transform (no lookup per call). */
   producer<T>(k: RecordKey<T>): Producer<T> {
     return this._producer(this._writableRec(this._rec(k.name).id).id);
   }
@@ -311,7 +315,7 @@ export class Database {
     return rec._subscribe();
   }
 
-  /** Produces into record `id`; throws NOT_WRITABLE when it has a source, transform or inbound link. */
+  /** Produces into record `id`; throws NOT_WRITABLE when it has a source or a transform. */
   setById(id: number, value: unknown): void {
     if (!this._p.recs[id]) throw aimError('NOT_FOUND', 'no record with id ' + id);
     this._writableRec(id)._produce(value);
@@ -352,7 +356,7 @@ export class Database {
         origin: origin,
         producerCount: origin === 'passive' ? 0 : 1,
         consumerCount: rec._readers.length,
-        writable: cfg.writable && origin === 'passive',
+        writable: cfg.writable && cfg.sources.length + cfg.transforms.length === 0,
         hasProducerStage: cfg.sources.length + cfg.transforms.length > 0,
         metrics: rec._metrics(),
         links: links,
