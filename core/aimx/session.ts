@@ -202,6 +202,9 @@ export class AimxSession {
     const given = p.token !== undefined ? p.token : p.auth_token;
     const tokenOk = this.server._checkToken(given);
     if (this._needsToken && !tokenOk) {
+      // Fail closed: on a persistent link a failed hello also ends what an earlier client opened.
+      this.authenticated = false;
+      this._reset();
       this._authFailures++;
       this.sendErr(id, 'denied', 'bad_token');
       if (this._authFailures >= this.server.maxAuthFailures) {

@@ -438,3 +438,20 @@ describe('aimx/session on a persistent link', () => {
     expect(db.records()[6].consumerCount).to.equal(0);
   });
 });
+
+describe('aimx/session token on a persistent link', () => {
+  it('a failed hello de-authenticates and drops the earlier client’s subscriptions', () => {
+    const rt = manualRuntime();
+    const db = makeDb(rt, { tick: false });
+    db.start();
+    const server = aimxServer(db, { token: 'k' });
+    const link = recorder();
+    const s = server.open(link)!;
+    s.receive(HELLO(1, ',"token":"k"'));
+    s.receive('{"t":"sub","id":2,"topic":"log.events"}');
+    s.receive(HELLO(3, ',"token":"x"'));
+    s.receive(REQ(4, 'record.list'));
+    expect(s.subscriptionCount).to.equal(0);
+    expect(link.frames[link.frames.length - 1]).to.deep.equal({ t: 'reply', id: 4, err: 'denied', msg: 'hello_required' });
+  });
+});

@@ -4,9 +4,11 @@
  * subscriptions, malformed and oversize frames.
  */
 import { expect } from 'chai';
+import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { aimxServer, AimxServer } from '../../core/aimx/index.js';
 import type { Database } from '../../core/index.js';
 import { nodeRuntime } from '../../targets/node/index.js';
@@ -17,6 +19,7 @@ import {
   dial,
   dialStream,
   memoryStreamPair,
+  serveSerial,
   serveStream,
   serveTcp,
   serveUnix,
@@ -182,6 +185,54 @@ describe('aimx transports (loopback)', () => {
         close: async () => {
           for (const l of listeners) await l.close();
         },
+      };
+    },
+    { oversize: big(9000) },
+  );
+});
+
+// Real serial ports: `serialport` on both ends of two cross-connected pseudo-terminals (a python pty
+// relay standing in for a null-modem cable). The server side is `serveSerial`, the client `dial`.
+describe('aimx over serial ports (serialport on a pty pair)', () => {
+  let relay: ChildProcess;
+  let ends: string[] = [];
+  before(async function () {
+    relay = spawn('python3', [path.join(path.dirname(fileURLToPath(import.meta.url)), 'pty-pair.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
+    ends = await new Promise<string[]>((resolve, reject) => {
+      let head = '';
+      relay.once('error', reject);
+      relay.stdout!.on('data', (b: Buffer) => {
+        head += b.toString();
+        if (head.includes('\n')) resolve(head.trim().split(' '));
+      });
+    });
+  });
+  after(() => {
+    relay.stdin!.end();
+    relay.kill();
+  });
+  // A serial line carries one session for as long as the port is open; each raw() therefore
+  // reopens the serving port too (as when the MCU restarts), so every case starts a fresh session.
+  transportSuite(
+    'serial (COBS) via serialport',
+    async (server) => {
+      let l: AimxListener | null = null;
+      let current: MessageConn | null = null;
+      const release = async () => {
+        current?.close();
+        if (l) await l.close();
+        current = null;
+        l = null;
+        await new Promise((r) => setTimeout(r, 30));
+      };
+      return {
+        raw: async () => {
+          await release();
+          l = serveSerial(server, { path: ends[0], baudRate: 115200, trusted: false });
+          current = await dial(`serial://${ends[1]}?baud=115200`);
+          return current;
+        },
+        close: release,
       };
     },
     { oversize: big(9000) },
