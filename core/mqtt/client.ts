@@ -13,11 +13,14 @@
  * Limits (defaults; every one is an option): inbound packet ≤ `maxPacket` 4096 bytes; in-flight
  * window 4 QoS>0 publishes; offline queue 8 messages; 8 inbound QoS 2 ids awaiting PUBREL.
  *
- * Memory (measured by test/mqtt/memory.test.ts, which walks the object graph of a started client):
- * about 26 objects/arrays/closures and 150 properties for an idle connected client with one
- * subscription, i.e. roughly 200–250 Espruino JsVars (≈ 3 KB on ESP32) before socket buffers; then
- * per queued or in-flight message ≈ 6 JsVars + the encoded packet (a flat typed array: ≈ bytes/12
- * JsVars). The CONNECT packet is encoded once at create time and kept (≈ 60 bytes + will + creds).
+ * Memory (measured by test/mqtt/memory.test.ts, which walks the object graph of a connected client
+ * and estimates Espruino JsVars by the rules of ENGINES.md; an estimate, not a device measurement):
+ * a connected client with one subscription owns 8 objects, 5 arrays, 9 closures (made once, in the
+ * constructor), 82 properties and the 52-byte CONNECT packet kept for reconnects: ≈ 140 JsVars
+ * (≈ 2 KB on ESP32), budget-tested at ≤ 300. Each further subscription ≈ 7 JsVars; each in-flight or
+ * queued QoS 1 publish ≈ 16 JsVars for a 33-byte packet (the entry object + the packet as a flat
+ * typed array). An inbound packet's body is allocated once at its exact size (≤ `maxPacket`) and
+ * dropped after the callback. Timers: one keepalive, one retry, one ping, one reconnect at most.
  *
  * @example
  * const c = new MqttClient(sockets, ctx, {
@@ -261,7 +264,7 @@ export class MqttClient {
    * Publishes. Returns true when written or queued, false when refused (offline or window full
    * with `queue: 0`). `topic` may be pre-encoded UTF-8 bytes.
    */
-  publish(topic: string | number[], payload: Payload, qos: number, retain: boolean): boolean {
+  publish(topic: string | ArrayLike<number>, payload: Payload, qos: number, retain: boolean): boolean {
     const packet = encodePublish(topic, payload, qos, retain, false, 0);
     if (this.writable(qos) && this._queue.length === 0) {
       this._send(packet, qos);

@@ -119,7 +119,7 @@ export function encodeConnect(f: ConnectFields): ByteArray {
  * PUBLISH (§3.3). `topic` may be pre-encoded UTF-8 bytes (do it once per link, at create time).
  * `id` is written for QoS > 0 (use {@link setPacketId} to change it later).
  */
-export function encodePublish(topic: string | number[], payload: Payload, qos: number, retain: boolean, dup: boolean, id: number): ByteArray {
+export function encodePublish(topic: string | ArrayLike<number>, payload: Payload, qos: number, retain: boolean, dup: boolean, id: number): ByteArray {
   const t = typeof topic === 'string' ? utf8Encode(topic) : topic;
   const p = payloadBytes(payload);
   const size = 2 + t.length + (qos > 0 ? 2 : 0) + p.length;

@@ -24,7 +24,7 @@ export interface WireTransport {
   /** True when a publish at `qos` goes out now (connected, window not full). */
   writable(qos: number): boolean;
   /** Publishes now. `topicUtf8` is the pre-encoded topic when the link has a fixed one. */
-  publish(topic: string, topicUtf8: number[] | null, payload: Payload, qos: number, retain: boolean): void;
+  publish(topic: string, topicUtf8: ArrayLike<number> | null, payload: Payload, qos: number, retain: boolean): void;
 }
 
 interface WireMessage {
@@ -37,7 +37,7 @@ export class OutboundLink {
   readonly route: OutboundRoute;
   readonly policy: WirePolicy;
   _topic: string;
-  _topicUtf8: number[] | null;
+  _topicUtf8: ArrayLike<number> | null;
   _topicFn: ((value: any) => string) | null;
   _queue: WireMessage[];
   _lastTopic: string;

@@ -46,7 +46,7 @@
 import {
   BUFFER_SINGLE_LATEST, BUFFER_SPMC_RING, BufferKind, LinkOptions, LinkUrl, Payload,
 } from '../api.js';
-import { allocBytes, byteAt, utf8Encode } from '../bytes.js';
+import { allocBytes, byteAt, ByteArray, utf8Encode } from '../bytes.js';
 
 /** Record Separator: first byte of a sequence envelope. */
 export const SEQ_START = 0x1e;
@@ -203,7 +203,13 @@ export class GapTracker {
   }
 }
 
-/** UTF-8 bytes of a topic, computed once per link at create time. */
-export function topicBytes(topic: string): number[] {
-  return utf8Encode(topic);
+/**
+ * UTF-8 bytes of a topic, computed once per link at create time: a typed array where the engine has
+ * them (flat storage: ~2 + n/12 Espruino JsVars, where a plain array costs one JsVar per byte).
+ */
+export function topicBytes(topic: string): ByteArray {
+  const u = utf8Encode(topic);
+  const out = allocBytes(u.length);
+  for (let i = 0; i < u.length; i++) out[i] = u[i];
+  return out;
 }
