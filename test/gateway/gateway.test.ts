@@ -5,65 +5,11 @@
  */
 import { expect } from 'chai';
 import mqtt from 'mqtt';
-import { builder, key, mailbox, ring, singleLatest, type Database } from '../../core/index.js';
-import { aimxServer, serveAimxOnStream } from '../../core/aimx/index.js';
 import { envelopeLength } from '../../core/mqtt/index.js';
-import { nodeRuntime } from '../../targets/node/index.js';
-import { connectAimx, dialStream, memoryStreamPair, type StreamEnd } from '../../bridge/aimx/index.js';
+import { connectAimx } from '../../bridge/aimx/index.js';
 import { checkConfig } from '../../bridge/gateway/config.js';
 import { Gateway } from '../../bridge/gateway/gateway.js';
-
-interface Position {
-  mm: number;
-}
-interface State {
-  open: boolean;
-}
-interface Cmd {
-  open: boolean;
-}
-const Pos = key<Position>('actuator.position', 'Position');
-const St = key<State>('actuator.state', 'State');
-const Command = key<Cmd>('actuator.cmd', 'Cmd');
-
-/** A device: position ring (source), state, and a command mailbox that drives the state. */
-function device(): { db: Database; commands: Cmd[] } {
-  const commands: Cmd[] = [];
-  const db = builder(nodeRuntime({ sink: () => {} }))
-    .nodeId('pico-sim')
-    .configure(Pos, (r) => r.buffer(ring(16)))
-    .configure(St, (r) => r.buffer(singleLatest()))
-    .configure(Command, (r) =>
-      r
-        .buffer(mailbox())
-        .remote({ writable: true })
-        .tap((_ctx, c) => {
-          c.each((cmd) => {
-            commands.push(cmd);
-            db.set(St, { open: cmd.open });
-          });
-        }),
-    )
-    .build();
-  db.start();
-  return { db, commands };
-}
-
-/** Serves `db` on one end of a fresh memory line; returns the other end's opener for the gateway. */
-function line(db: Database): { gatewayEnd: StreamEnd; deviceEnd: StreamEnd } {
-  const { a, b } = memoryStreamPair();
-  const link = serveAimxOnStream(aimxServer(db), { transport: 'serial', peer: 'pico', trusted: true });
-  link.attach(a.open(link));
-  return { gatewayEnd: b, deviceEnd: a };
-}
-
-async function until(cond: () => boolean, ms = 4000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { Pos, St, device, simulatedLine, until } from './support.js';
 
 function strip(payload: Buffer): string {
   const n = envelopeLength(payload, [0]);
@@ -78,7 +24,7 @@ describe('gateway', function () {
 
   beforeEach(async () => {
     dev = device();
-    const { gatewayEnd } = line(dev.db);
+    const line = simulatedLine(dev.db);
     const config = checkConfig({
       node_id: 'edge-test',
       embedded_broker: { port: 0 },
@@ -86,7 +32,7 @@ describe('gateway', function () {
       remote: { tcp: '127.0.0.1:0' },
       log: { level: 'warn' },
     });
-    gw = new Gateway(config, { simulators: { pico: () => dialStream((h) => gatewayEnd.open(h), 'pico') }, onLog: () => {} });
+    gw = new Gateway(config, { simulators: { pico: line.open }, onLog: () => {} });
     await gw.start();
     await gw.ready();
   });

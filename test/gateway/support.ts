@@ -1,0 +1,58 @@
+/** Shared pieces of the gateway suites: a simulated AimX device on an in-memory serial line. */
+import { builder, key, mailbox, ring, singleLatest, type Database } from '../../core/index.js';
+import { aimxServer, serveAimxOnStream } from '../../core/aimx/index.js';
+import { nodeRuntime } from '../../targets/node/index.js';
+import { dialStream, memoryStreamPair, type MessageConn, type StreamEnd } from '../../bridge/aimx/index.js';
+
+export interface Position {
+  mm: number;
+}
+export interface State {
+  open: boolean;
+}
+export interface Cmd {
+  open: boolean;
+}
+export const Pos = key<Position>('actuator.position', 'Position');
+export const St = key<State>('actuator.state', 'State');
+export const Command = key<Cmd>('actuator.cmd', 'Cmd');
+
+/** A device: position ring, state, and a command mailbox that drives the state. */
+export function device(): { db: Database; commands: Cmd[] } {
+  const commands: Cmd[] = [];
+  const db = builder(nodeRuntime({ sink: () => {} }))
+    .nodeId('pico-sim')
+    .configure(Pos, (r) => r.buffer(ring(128)))
+    .configure(St, (r) => r.buffer(singleLatest()))
+    .configure(Command, (r) =>
+      r
+        .buffer(mailbox())
+        .remote({ writable: true })
+        .tap((_ctx, c) => {
+          c.each((cmd) => {
+            commands.push(cmd);
+            db.set(St, { open: cmd.open });
+          });
+        }),
+    )
+    .build();
+  db.start();
+  return { db, commands };
+}
+
+/** Serves `db` over COBS on an in-memory line; `open()` dials the other end (what the gateway does). */
+export function simulatedLine(db: Database): { open: () => Promise<MessageConn>; deviceEnd: StreamEnd; gatewayEnd: StreamEnd } {
+  const { a, b } = memoryStreamPair();
+  const link = serveAimxOnStream(aimxServer(db), { transport: 'serial', peer: 'pico', trusted: true });
+  link.attach(a.open(link));
+  return { open: () => dialStream((h) => b.open(h), 'pico'), deviceEnd: a, gatewayEnd: b };
+}
+
+/** Polls `cond` every 10 ms until it holds or `ms` pass. */
+export async function until(cond: () => boolean, ms = 4000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
