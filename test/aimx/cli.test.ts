@@ -122,6 +122,16 @@ describe('aimdb CLI (child process)', function () {
       expect(code).to.equal(0);
     });
 
+    it('watch flags a gap when the server-side reader lagged (in-process main)', async () => {
+      const out: string[] = [];
+      const running = main(['--connect', url, '--token', 'cli-token', 'watch', 'log.events', '--count', '3'], { out: (l) => out.push(l), err: () => {}, env: {} });
+      // Wait until the subscription is live, then overrun the ring(3) in one synchronous burst.
+      for (let i = 0; i < 200 && !server._sessions.some((x) => x.subscriptionCount > 0); i++) await new Promise((r) => setTimeout(r, 10));
+      for (const v of ['a', 'b', 'c', 'd', 'e']) db.set(Keys.log, v);
+      expect(await running).to.equal(0);
+      expect(out.map((l) => l.replace(/^\S+ /, ''))).to.deep.equal(['seq=3 log.events "c" [GAP: 2 lost]', 'seq=4 log.events "d"', 'seq=5 log.events "e"']);
+    });
+
     it('graph order, edges and dot', async () => {
       const o = await c('graph', 'order');
       expect(o.stdout.trim().split('\n')).to.deep.equal(['sensor.temp', 'sensor.avg', 'sensor.hum', 'app.setpoint', 'app.mode', 'app.cmd', 'log.events']);
