@@ -4,6 +4,7 @@
  */
 import { expect } from 'chai';
 import mqtt from 'mqtt';
+import * as net from 'node:net';
 import { BUFFER_MAILBOX, BUFFER_SINGLE_LATEST, BUFFER_SPMC_RING, Connector, InboundRoute, OutboundRoute } from '../../core/api.js';
 import { TimerSet } from '../../core/runtime/context.js';
 import {
@@ -203,6 +204,31 @@ export function connectorSuite(name: string, factory: ConnectorFactory, startBro
           return cmd.got.length > 0;
         }, 8000, 'command after restart');
         expect(cmd.got[0]).to.deep.equal({ topic: base + '/cmd/x', text: 'go' });
+      });
+    });
+
+    describe('backoff', () => {
+      it('retries with exponential backoff, not at a fixed period, while connections fail', async () => {
+        // A server that accepts and drops every connection at once: each attempt is counted.
+        let attempts = 0;
+        const server = net.createServer((s) => {
+          attempts++;
+          s.destroy();
+        });
+        await new Promise<void>((res) => server.listen(0, '127.0.0.1', () => res()));
+        try {
+          const port = (server.address() as net.AddressInfo).port;
+          const connector = factory('mqtt://127.0.0.1:' + port, 'aimdb-backoff-' + process.pid);
+          const { ctx, timers } = connectorContext(nodeTestAdapter(), 'backoff', [], []);
+          connector.start(ctx);
+          running.push({ connector, timers });
+          await sleep(1000);
+          // Delays 50, 100, 200, 200, ... ms (factory settings): about 6 attempts in one second,
+          // where a fixed 50 ms period would make about 20.
+          expect(attempts).to.be.within(4, 9);
+        } finally {
+          await new Promise<void>((res) => server.close(() => res()));
+        }
       });
     });
 
