@@ -5,8 +5,8 @@
  * undelimited run over the frame limit is discarded, answered with an `oversize` error, and the
  * reader resynchronises at the next 0x00.
  */
-import { ByteStream, ByteStreamHandlers, utf8Decode, utf8Encode } from '../bytes.js';
-import { COBS_MAX_FRAME, CobsFrameReader, cobsEncode } from '../codec/cobs.js';
+import { ByteStream, ByteStreamHandlers, utf8Decode } from '../bytes.js';
+import { COBS_MAX_FRAME, CobsFrameReader, cobsEncodeText } from '../codec/cobs.js';
 import type { AimxClient } from './client.js';
 import type { AimxServer, SessionOpenOptions } from './server.js';
 import type { AimxSession } from './session.js';
@@ -63,11 +63,11 @@ export class CobsLink implements ByteStreamHandlers {
     this._stream = stream;
   }
 
-  /** Sends one message (UTF-8, COBS, 0x00). Dropped when no stream is attached. */
+  /** Sends one message (UTF-8, COBS, 0x00) as a binary string. Dropped when no stream is attached. */
   send(text: string): void {
     if (!this._stream) return;
     this.sent++;
-    this._stream.write(cobsEncode(utf8Encode(text)));
+    this._stream.write(cobsEncodeText(text));
   }
 
   /** Closes the stream. */

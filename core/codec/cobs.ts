@@ -47,6 +47,56 @@ export function cobsEncode(data: ByteChunk, start?: number, end?: number): numbe
 }
 
 /**
+ * COBS-encodes a binary string (one char per byte, 0–255) into a binary string, with the 0x00
+ * terminator. Strings cost far less than number arrays on Espruino (several bytes per JsVar).
+ *
+ * @example
+ * cobsEncodeBinary('\x11\x00\x22'); // '\x02\x11\x02\x22\x00'
+ */
+export function cobsEncodeBinary(bin: string): string {
+  const segs = bin.split('\x00');
+  let out = '';
+  for (let i = 0; i < segs.length; i++) {
+    let seg = segs[i];
+    // A run of 254 non-zero bytes fills a block (code 0xFF) and the run continues in the next one.
+    while (seg.length >= 254) {
+      out += '\xff' + seg.substring(0, 254);
+      seg = seg.substring(254);
+    }
+    out += String.fromCharCode(seg.length + 1) + seg;
+  }
+  return out + '\x00';
+}
+
+/** UTF-8 of a JS string as a binary string (one char per byte). */
+export function utf8Binary(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      out += s.charAt(i);
+      continue;
+    }
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+      }
+    }
+    if (c < 0x800) out += String.fromCharCode(0xc0 | (c >> 6), 0x80 | (c & 63));
+    else if (c < 0x10000) out += String.fromCharCode(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    else out += String.fromCharCode(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+  }
+  return out;
+}
+
+/** One text message as a COBS frame (UTF-8, encoded, terminated), as a binary string. */
+export function cobsEncodeText(text: string): string {
+  return cobsEncodeBinary(utf8Binary(text));
+}
+
+/**
  * Decodes one COBS frame (bytes `[start, end)`, without its 0x00 terminator).
  * Returns the decoded bytes, or `null` when the frame is corrupted (a zero byte inside it, or a
  * block length that runs past its end).

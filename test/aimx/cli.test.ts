@@ -231,7 +231,7 @@ describe('aimdb CLI (child process)', function () {
           onData = (c) => h.onData(c);
           setImmediate(() => h.onConnect?.());
           return {
-            write: (c: ByteChunk) => void relay.stdin!.write(Buffer.from(c as ArrayLike<number> as number[])),
+            write: (c: ByteChunk) => void relay.stdin!.write(typeof c === 'string' ? Buffer.from(c, 'latin1') : Buffer.from(c as ArrayLike<number> as number[])),
             close: () => relay.stdin!.end(),
           };
         },

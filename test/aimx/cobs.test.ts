@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { CobsFrameReader, cobsDecode, cobsEncode } from '../../core/codec/cobs.js';
+import { CobsFrameReader, cobsDecode, cobsEncode, cobsEncodeBinary, cobsEncodeText } from '../../core/codec/cobs.js';
 import { utf8Decode, utf8Encode } from '../../core/index.js';
 
 function collect(maxFrame?: number) {
@@ -48,6 +48,31 @@ describe('codec/cobs', () => {
       expect(cobsEncode('\x11\x00\x22')).to.deep.equal(cobsEncode([0x11, 0, 0x22]));
       expect(cobsEncode(new Uint8Array([0x11, 0, 0x22]))).to.deep.equal([0x02, 0x11, 0x02, 0x22, 0x00]);
       expect(cobsDecode('\x02\x11\x02\x22')).to.deep.equal([0x11, 0, 0x22]);
+    });
+  });
+
+  describe('cobsEncodeText / cobsEncodeBinary', () => {
+    const bin = (a: number[]) => String.fromCharCode(...a);
+    it('matches cobsEncode byte for byte (property)', () => {
+      fc.assert(
+        fc.property(fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 800 }), (raw) => {
+          expect(cobsEncodeBinary(bin(raw))).to.equal(bin(cobsEncode(raw)));
+        }),
+      );
+    });
+    it('encodes text as UTF-8 first (property, any unicode)', () => {
+      fc.assert(
+        fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (s) => {
+          expect(cobsEncodeText(s)).to.equal(bin(cobsEncode(utf8Encode(s))));
+        }),
+      );
+    });
+    it('handles runs of exactly 254 and 255 bytes', () => {
+      for (const n of [253, 254, 255, 508, 509]) {
+        const raw = new Array(n).fill(0x41);
+        expect(cobsEncodeBinary(bin(raw)), String(n)).to.equal(bin(cobsEncode(raw)));
+        expect(cobsEncodeBinary(bin([...raw, 0])), n + '+0').to.equal(bin(cobsEncode([...raw, 0])));
+      }
     });
   });
 
