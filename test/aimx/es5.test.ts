@@ -14,7 +14,6 @@ import path from 'node:path';
 import vm from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-// @ts-expect-error: plain .mjs tool without types
 import { findEspruinoHazards, findHelpers, parseEs5 } from '../../tools/es5check.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
