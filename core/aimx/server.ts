@@ -25,7 +25,7 @@ export interface AimxServerOptions {
   token?: string;
   /** Concurrent sessions across all transports. Default 8. */
   maxConnections?: number;
-  /** Live subscriptions per session. Default 16. */
+  /** Live subscriptions per session. Default 16; 0 refuses every `sub` (as AimDB). */
   maxSubscriptions?: number;
   /** Failed `hello` token checks before the session is closed. Default 3. */
   maxAuthFailures?: number;
@@ -84,8 +84,8 @@ export class AimxServer {
   constructor(db: AimxDatabase, options?: AimxServerOptions) {
     const o = options || {};
     this.db = db;
-    this.maxConnections = o.maxConnections || 8;
-    this.maxSubscriptions = o.maxSubscriptions || 16;
+    this.maxConnections = o.maxConnections !== undefined ? o.maxConnections : 8;
+    this.maxSubscriptions = o.maxSubscriptions !== undefined ? o.maxSubscriptions : 16;
     this.maxAuthFailures = o.maxAuthFailures || 3;
     this.maxFrameBytes = o.maxFrameBytes || 65536;
     this.serverName = o.server || 'aimdb-js';

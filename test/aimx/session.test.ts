@@ -411,6 +411,11 @@ describe('aimx/session', () => {
   });
 
   describe('limits', () => {
+    it('maxSubscriptions 0 refuses every sub with denied', () => {
+      const { s, last } = setup({ maxSubscriptions: 0 });
+      s.receive('{"t":"sub","id":1,"topic":"sensor.temp"}');
+      expect(last()).to.deep.equal({ t: 'reply', id: 1, err: 'denied', msg: 'too_many_subscriptions' });
+    });
     it('refuses connections over maxConnections', () => {
       const { server } = setup({ maxConnections: 2 });
       expect(server.open(recorder())).to.not.equal(null);
