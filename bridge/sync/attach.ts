@@ -4,7 +4,7 @@
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { aimError, isAimError } from '../../core/index.js';
-import type { LogRecord } from '../../targets/node/index.js';
+import type { LogRecord } from '../../targets/node/runtime.js';
 import type { EngineData } from './engine.js';
 import { Connection } from './handle.js';
 import { BELL, CONN_WORDS, OP_DETACH, R_FAILED, R_READY, STATE, STATE_STOPPED, STATE_WORDS, type RecordEntry } from './protocol.js';
@@ -54,7 +54,7 @@ class Owner extends Connection {
       return;
     }
     const id = this._nextId++;
-    this._port.postMessage([OP_DETACH, id]);
+    this._port.postMessage([OP_DETACH, id, ms]);
     const deadline = performance.now() + ms;
     // Waits for the ack regardless of the state word: the engine marks itself stopped before it acks.
     let acked = false;

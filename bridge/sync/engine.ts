@@ -7,7 +7,8 @@
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { builder, RECV_CLOSED, RECV_LAGGED, RECV_VALUE, type Database, type LogLevel, type Reader } from '../../core/index.js';
 import type { ReaderImpl } from '../../core/reader.js';
-import { nodeRuntime, type LogRecord } from '../../targets/node/index.js';
+// runtime.js, not index.js: the index also loads serialport (native bindings), ~1 s per engine start.
+import { nodeRuntime, type LogRecord } from '../../targets/node/runtime.js';
 import {
   BELL,
   DONE,
@@ -133,11 +134,19 @@ class EngineConn {
       } else if (op === OP_CLOSE) {
         this.dispose();
       } else if (op === OP_DETACH) {
-        shutdown();
-        this.reply([R_OK, m[1], 0]);
-        // Let queued log messages and replies go out, then end the thread (sources and connectors
-        // may hold handles open; the database is stopped already).
-        setImmediate(() => process.exit(0));
+        // Values accepted before detach still reach their taps and links: let the scheduler drain
+        // (bounded by half the caller's detach timeout), then stop.
+        const until = performance.now() + (m[2] as number) / 2;
+        const d = db;
+        const finish = (): void => {
+          if (d.schedulerStats().queued > 0 && performance.now() < until) return void setImmediate(finish);
+          shutdown();
+          this.reply([R_OK, m[1], 0]);
+          // Let queued log messages and replies go out, then end the thread (sources and
+          // connectors may hold handles open; the database is stopped already).
+          setImmediate(() => process.exit(0));
+        };
+        finish();
       }
     } catch (e) {
       const err = e as { code?: string; message?: string };

@@ -175,7 +175,13 @@ export class Connection implements SyncHandle {
       Atomics.sub(this._conn, INFLIGHT, 1);
       return false;
     }
-    this._post([OP_SET, recordId, value]);
+    try {
+      this._post([OP_SET, recordId, value]);
+    } catch (e) {
+      // Not clonable (DataCloneError): nothing was sent, so nothing is in flight.
+      Atomics.sub(this._conn, INFLIGHT, 1);
+      throw e;
+    }
     this._sent = (this._sent + 1) | 0;
     return true;
   }

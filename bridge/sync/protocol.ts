@@ -54,7 +54,7 @@ export const OP_CLOSE_READER = 5;
 export const OP_CONNECT = 6;
 /** `[OP_CLOSE]`: this connection is done; the engine closes its readers. No reply. */
 export const OP_CLOSE = 7;
-/** `[OP_DETACH, reqId]` (owner only) → `[R_OK, reqId, 0]` once the database has stopped. */
+/** `[OP_DETACH, reqId, timeoutMs]` (owner only) → `[R_OK, reqId, 0]` once pending deliveries ran and the database stopped. */
 export const OP_DETACH = 8;
 /** `[OP_METRICS, reqId, recordId]` → `[R_OK, reqId, RecordMetrics]`. */
 export const OP_METRICS = 9;

@@ -3,7 +3,7 @@
  * engine.ts (engine thread), attach.ts (starting and stopping the engine).
  */
 import type { Builder, LogLevel, RecordKey, RecordMetrics } from '../../core/index.js';
-import type { LogRecord } from '../../targets/node/index.js';
+import type { LogRecord } from '../../targets/node/runtime.js';
 import type { RecordEntry, SyncDescriptor } from './protocol.js';
 
 /** Buffer type names as in `db.records()`. */
