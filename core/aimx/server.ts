@@ -14,8 +14,9 @@ import { AimxSession, SessionLink } from './session.js';
 export interface AimxServerOptions {
   /**
    * Allowlist of record keys remote clients may write (`record.set`, `write`). Default: the records
-   * the database marks writable (`.remote({ writable: true })`). Either way a record with a source,
-   * transform or inbound link is never writable (CONTRACT §7). Empty list = read-only.
+   * the database marks writable (`.remote({ writable: true })`). Either way a record with a source
+   * or a transform (or join) is never writable (CONTRACT §7); link-fed records may be. Empty list =
+   * read-only.
    */
   writable?: string[];
   /**

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { manualRuntime } from '../../core/index.js';
+import { builder, key, manualRuntime, singleLatest } from '../../core/index.js';
 import type { ManualRuntime } from '../../core/index.js';
 import { aimxServer, AimxServerOptions, AimxSession } from '../../core/aimx/index.js';
 import { Keys, makeDb, recorder } from './fixture.js';
@@ -458,5 +458,29 @@ describe('aimx/session token on a persistent link', () => {
     s.receive(REQ(4, 'record.list'));
     expect(s.subscriptionCount).to.equal(0);
     expect(link.frames[link.frames.length - 1]).to.deep.equal({ t: 'reply', id: 4, err: 'denied', msg: 'hello_required' });
+  });
+});
+
+describe('aimx/session write policy on link-fed records', () => {
+  it('allows an allowlisted record fed by an inbound link (no source or transform)', () => {
+    const rt = manualRuntime();
+    const Cmd = key<number>('dev.cmd', 'Cmd');
+    const connector = { schemes: ['test'], start() {}, stop() {} };
+    const db = builder(rt)
+      .withConnector(connector)
+      .configure(Cmd, (r) =>
+        r
+          .buffer(singleLatest())
+          .linkFrom('test://cmd')
+          .withDeserializer((_c, p) => Number(p))
+          .finish()
+          .remote(),
+      )
+      .build();
+    db.start();
+    const link = recorder();
+    const s = aimxServer(db, { writable: ['dev.cmd'] }).open(link)!;
+    s.receive(REQ(1, 'record.set', { name: 'dev.cmd', value: 3 }));
+    expect(link.frames[0]).to.deep.equal({ t: 'reply', id: 1, ok: { status: 'success', value: 3 } });
   });
 });
