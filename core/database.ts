@@ -259,7 +259,7 @@ export class Database {
   // ------------------------------------------------------------------ direct API (CONTRACT §8, MCU)
 
   /** Produces `value` into a record that has no source and no transform. */
-  set<T>(k: RecordKey<T>, value: T): void {
+  set<T>(k: RecordKey<T>, value: NoInfer<T>): void {
     this._writableRec(this._rec(k.name).id)._produce(value);
   }
 
@@ -363,6 +363,21 @@ export class Database {
       });
     }
     return rows;
+  }
+
+  /**
+   * Every link route, for components that watch or guard links (ownership claims, diagnostics).
+   * Outbound routes' `send` is set by their connector at `start()`.
+   */
+  routes(): { outbound: OutboundRoute[]; inbound: InboundRoute[] } {
+    const p = this._p;
+    const outbound: OutboundRoute[] = [];
+    const inbound: InboundRoute[] = [];
+    for (let r = 0; r < p.recs.length; r++) {
+      for (let i = 0; i < p.outRoutes[r].length; i++) outbound.push(p.outRoutes[r][i].route);
+      for (let i = 0; i < p.inRoutes[r].length; i++) inbound.push(p.inRoutes[r][i].route);
+    }
+    return { outbound: outbound, inbound: inbound };
   }
 
   /** The dataflow graph (computed at build). */

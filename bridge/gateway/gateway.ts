@@ -15,6 +15,7 @@ import { dial, serveTcp, serveUnix, serveWs, type AimxListener, type MessageConn
 import { startDashboard, type Dashboard } from '../dashboard/index.js';
 import { nodeMqttConnector, type NodeMqttConnector } from '../mqtt/index.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
+import { OwnershipGuard } from './ownership.js';
 import type { DeviceConfig, EdgeConfig } from './config.js';
 import { DeviceSession, deviceConnector, schemaSignature, type RemoteRecord } from './devices.js';
 import { buildTwinDatabase, planTwins, type TwinPlan } from './twins.js';
@@ -56,6 +57,8 @@ export class Gateway {
   private aimx: AimxServer | null = null;
   private listeners: AimxListener[] = [];
   private dashboard: Dashboard | null = null;
+  /** Ownership claims of this node's MQTT topics (when `ownership.enabled`). */
+  ownership: OwnershipGuard | null = null;
   private signatures = new Map<string, string>();
   private rebuilding: Promise<void> | null = null;
   private started = false;
@@ -165,6 +168,17 @@ export class Gateway {
     db.start();
     this.db = db;
     this.builds++;
+    if (cfg.ownership.enabled) {
+      this.ownership = new OwnershipGuard({
+        url: this.brokerUrl,
+        prefix: cfg.prefix,
+        nodeId: cfg.node_id,
+        refuse: cfg.ownership.refuse,
+        connect: { username: b?.username, password: b?.password, ca: b?.ca ? readFileSync(b.ca) : undefined, cert: b?.cert ? readFileSync(b.cert) : undefined, key: b?.key ? readFileSync(b.key) : undefined },
+        log: (l, m) => this.log(l, m),
+      });
+      await this.ownership.start(db);
+    }
     this.aimx = aimxServer(db, { token: cfg.remote.token, writable: cfg.remote.writable.length ? cfg.remote.writable : undefined, server: 'aimdb-edge' });
     if (cfg.remote.tcp) this.listeners.push(await serveTcp(this.aimx, hostPort(cfg.remote.tcp)));
     if (cfg.remote.ws) this.listeners.push(await serveWs(this.aimx, { ...hostPort(cfg.remote.ws), path: '/aimx' }));
@@ -181,6 +195,8 @@ export class Gateway {
     await Promise.all(ls.map((l) => l.close()));
     if (this.dashboard) await this.dashboard.close();
     this.dashboard = null;
+    await this.ownership?.stop();
+    this.ownership = null;
     this.db?.stop();
     this.db = null;
   }
