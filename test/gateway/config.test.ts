@@ -150,3 +150,11 @@ describe('gateway config', () => {
     });
   });
 });
+
+describe('shipped deployment files', () => {
+  it('docs/deploy/edge.yaml is a valid configuration', () => {
+    const cfg = loadConfig(join(import.meta.dirname, '../../docs/deploy/edge.yaml'));
+    expect(cfg.node_id).to.equal('greenhouse-pi');
+    expect(cfg.devices.map((d) => d.name)).to.deep.equal(['pico', 'esp32']);
+  });
+});
