@@ -254,6 +254,11 @@ function tableOf(d: Database): RecordEntry[] {
 
 async function main(): Promise<void> {
   const owner = new EngineConn(wd.port, wd.conn);
+  // The thread ends (process.exit from a stage, a fatal error): blocked callers must not hang.
+  process.on('exit', () => {
+    if (Atomics.load(state, STATE) === STATE_RUNNING) Atomics.store(state, STATE, STATE_STOPPED);
+    for (const c of conns) c.ring();
+  });
   const logPort = wd.logPort;
   // A stage that throws from a timer must not take the engine down (STYLE principle 4).
   process.on('uncaughtException', (e) => {

@@ -4,9 +4,9 @@
  * the command channel bound (trySet, SET_TIMEOUT).
  */
 import { expect } from 'chai';
-import { openHandle, type SyncDescriptor, type SyncHandle } from '../../bridge/sync/index.js';
+import { attach, openHandle, type SyncDescriptor, type SyncHandle } from '../../bridge/sync/index.js';
 import { Box, Latest, Ring, Stall } from './fixtures/app.js';
-import { attachFixture, runWorker, sleep, sleepSync } from './helpers.js';
+import { attachFixture, FIXTURE, runWorker, sleep, sleepSync } from './helpers.js';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -101,6 +101,18 @@ describe('bridge/sync across threads', function () {
       expect(performance.now() - t0).to.be.within(150, 3000);
       h.detach();
       await owner.done;
+    });
+  });
+
+  describe('engine death', () => {
+    it('answers a get blocked on the engine\'s own owner thread with RUNTIME_SHUTDOWN when the engine thread exits', () => {
+      const h = attach({ module: FIXTURE, export: 'exits', data: { exitAfterMs: 300 } });
+      const c = h.consumer(Ring);
+      const t0 = performance.now();
+      expect(codeOf(() => c.get())).to.equal('RUNTIME_SHUTDOWN');
+      expect(performance.now() - t0).to.be.within(200, 3000);
+      h.detach();
+      expect(h.attached).to.equal(false);
     });
   });
 
