@@ -70,6 +70,41 @@ describe('MQTT end to end through two databases (aedes)', function () {
     }
   });
 
+  it('counts end to end, as link gaps on the receiver, the values a sender ring overwrote before they went out', async () => {
+    const root = `e2e/${process.pid}/gaps`;
+    const Sample = key<number>('adc.sample', 'number');
+    const mcuConnector = mqttConnector({ url: broker.url, sockets: nodeSockets(), ...fast });
+    const mcu = builder(nodeTestAdapter(logs)).nodeId('mcu-3')
+      .withConnector(mcuConnector)
+      .configure(Sample, (r) => r.buffer(ring(4)).linkTo(`mqtt://${root}/adc`).withSerializer((_c, v) => String(v)).finish())
+      .build();
+    const gwConnector = nodeMqttConnector({ url: broker.url, ...fast });
+    const got: number[] = [];
+    const gw = builder(nodeTestAdapter(logs)).nodeId('gw-3')
+      .withConnector(gwConnector)
+      .configure(Sample, (r) => r.buffer(ring(64))
+        .linkFrom(`mqtt://${root}/adc`).withDeserializer((_c, p) => Number(typeof p === 'string' ? p : utf8Decode(p))).finish()
+        .tap((_ctx, consumer) => {
+          consumer.each((v) => got.push(v));
+        }))
+      .build();
+    dbs.push(gw, mcu);
+    gw.start();
+    await gwConnector.ready(5000);
+    mcu.start();
+    await waitFor(() => !!mcuConnector.client && mcuConnector.client.connected, 5000, 'mcu connected');
+    await sleep(100);
+    mcu.set(Sample, 1);
+    await waitFor(() => got.length === 1, 5000, 'first sample');
+    // 20 values in one synchronous burst into a ring of 4: the outbound reader lags by 16.
+    for (let i = 2; i <= 21; i++) mcu.set(Sample, i);
+    await waitFor(() => got.length >= 5, 5000, () => 'burst tail, got ' + JSON.stringify(got));
+    await sleep(100);
+    expect(got).to.deep.equal([1, 18, 19, 20, 21]);
+    const link = gw.records().find((r) => r.key === 'adc.sample')!.links[0];
+    expect([link.metrics.received, link.metrics.gaps]).to.deep.equal([5, 16]);
+  });
+
   it('hands a late-starting database the retained SingleLatest value and delivers Mailbox commands once', async () => {
     const root = `e2e/${process.pid}/state`;
     const Setpoint = key<number>('hvac.setpoint', 'number');

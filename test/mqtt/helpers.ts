@@ -103,7 +103,12 @@ export async function startMosquitto(): Promise<TestBroker> {
   let proc: ChildProcess | null = null;
   async function up() {
     proc = spawn('/usr/sbin/mosquitto', ['-c', conf], { stdio: 'ignore' });
-    await waitPort(port, 5000);
+    try {
+      await waitPort(port, 5000);
+    } catch (e) {
+      await down(); // never leave a broker behind
+      throw e;
+    }
   }
   async function down() {
     const p = proc;
@@ -120,6 +125,7 @@ export async function startMosquitto(): Promise<TestBroker> {
     url: 'mqtt://127.0.0.1:' + port,
     async stop() {
       await down();
+      fs.rmSync(dir, { recursive: true, force: true });
     },
     async restart() {
       await down();
