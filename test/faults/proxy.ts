@@ -1,0 +1,182 @@
+/**
+ * A fault-injecting TCP proxy on 127.0.0.1 (test support for the fault suite and the soak).
+ *
+ * Placed between a client (gateway, board) and a broker, it forwards bytes both ways and can:
+ * - `delay(ms)`: add latency to every chunk, order preserved (per direction);
+ * - `throttle(bytesPerSec)`: limit the downstream (server → client) rate: a slow reader;
+ * - `partition()` / `heal()`: a black hole — bytes are silently discarded both ways and new
+ *   connections are accepted but never forwarded, exactly what a dead Wi-Fi link looks like to TCP
+ *   (no RST, no FIN). Only a keepalive notices. `heal()` resets every connection that lost bytes
+ *   (its MQTT stream is desynchronised, as a real TCP would after a retransmission timeout) and
+ *   forwards again;
+ * - `resetAll()`: drops every connection abruptly (RST);
+ * - `lossy(p)`: each forwarded chunk resets its connection with probability `p` (a flaky link).
+ *
+ * Counters: connections accepted, resets, bytes forwarded and discarded.
+ *
+ * @example
+ * const px = await startFaultProxy(broker.port);
+ * gateway config broker.url = px.url; px.partition(); await sleep(500); px.heal();
+ */
+import * as net from 'node:net';
+
+/** Counters of a proxy. */
+export interface ProxyStats {
+  accepted: number;
+  resets: number;
+  bytesForwarded: number;
+  bytesDiscarded: number;
+}
+
+/** A running proxy. */
+export interface FaultProxy {
+  readonly port: number;
+  /** `mqtt://127.0.0.1:<port>`. */
+  readonly url: string;
+  readonly stats: ProxyStats;
+  /** Open proxied connections now. */
+  connections(): number;
+  delay(ms: number): void;
+  throttle(bytesPerSec: number): void;
+  partition(): void;
+  heal(): void;
+  resetAll(): void;
+  lossy(p: number, random?: () => number): void;
+  /** Points new connections at another port (the broker came back elsewhere). */
+  retarget(port: number): void;
+  close(): Promise<void>;
+}
+
+interface Pair {
+  client: net.Socket;
+  server: net.Socket | null;
+  /** Bytes were discarded during a partition: the stream is no longer consistent. */
+  poisoned: boolean;
+  /** Pending delayed writes per direction (timers), so close() can cancel them. */
+  timers: Set<NodeJS.Timeout>;
+  /** Earliest time the next chunk per direction may be written (keeps order under delay/throttle). */
+  nextUp: number;
+  nextDown: number;
+}
+
+/** Starts a proxy to `127.0.0.1:targetPort`. */
+export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
+  let target = targetPort;
+  const pairs = new Set<Pair>();
+  const stats: ProxyStats = { accepted: 0, resets: 0, bytesForwarded: 0, bytesDiscarded: 0 };
+  let delayMs = 0;
+  let downRate = 0;
+  let partitioned = false;
+  let lossP = 0;
+  let rnd: () => number = Math.random;
+
+  function kill(p: Pair): void {
+    if (!pairs.delete(p)) return;
+    stats.resets++;
+    for (const t of p.timers) clearTimeout(t);
+    p.timers.clear();
+    p.client.resetAndDestroy();
+    p.server?.resetAndDestroy();
+  }
+
+  function forward(p: Pair, chunk: Buffer, up: boolean): void {
+    if (!pairs.has(p)) return;
+    if (partitioned || !p.server) {
+      stats.bytesDiscarded += chunk.length;
+      p.poisoned = true;
+      return;
+    }
+    if (lossP > 0 && rnd() < lossP) {
+      stats.bytesDiscarded += chunk.length;
+      kill(p);
+      return;
+    }
+    const now = Date.now();
+    let at = now + delayMs;
+    if (!up && downRate > 0) {
+      at = Math.max(at, p.nextDown) + Math.ceil((chunk.length * 1000) / downRate);
+      p.nextDown = at;
+      // A slow reader: stop reading from the server while our backlog is long, so TCP pushes back.
+      if (at - now > 200) p.server.pause();
+    } else if (up) {
+      at = Math.max(at, p.nextUp);
+      p.nextUp = at;
+    } else {
+      at = Math.max(at, p.nextDown);
+      p.nextDown = at;
+    }
+    const dst = up ? p.server : p.client;
+    const write = () => {
+      if (!pairs.has(p)) return;
+      stats.bytesForwarded += chunk.length;
+      dst.write(chunk);
+      if (!up && p.server && p.server.isPaused() && p.nextDown - Date.now() < 100) p.server.resume();
+    };
+    if (at <= now) write();
+    else {
+      const t = setTimeout(() => {
+        p.timers.delete(t);
+        write();
+      }, at - now);
+      p.timers.add(t);
+    }
+  }
+
+  function connectUp(p: Pair): void {
+    const s = net.createConnection({ host: '127.0.0.1', port: target });
+    p.server = s;
+    s.setNoDelay(true);
+    s.on('data', (d: Buffer) => forward(p, d, false));
+    s.on('error', () => kill(p));
+    s.on('close', () => kill(p));
+  }
+
+  const server = net.createServer((client) => {
+    stats.accepted++;
+    client.setNoDelay(true);
+    const p: Pair = { client, server: null, poisoned: false, timers: new Set(), nextUp: 0, nextDown: 0 };
+    pairs.add(p);
+    client.on('data', (d: Buffer) => forward(p, d, true));
+    client.on('error', () => kill(p));
+    client.on('close', () => kill(p));
+    if (partitioned) p.poisoned = true;
+    else connectUp(p);
+  });
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', () => res()));
+  const port = (server.address() as net.AddressInfo).port;
+
+  return {
+    port,
+    url: 'mqtt://127.0.0.1:' + port,
+    stats,
+    connections: () => pairs.size,
+    delay(ms) {
+      delayMs = ms;
+    },
+    throttle(bps) {
+      downRate = bps;
+      if (bps === 0) for (const p of pairs) p.server?.resume();
+    },
+    partition() {
+      partitioned = true;
+    },
+    heal() {
+      partitioned = false;
+      for (const p of [...pairs]) if (p.poisoned) kill(p);
+    },
+    resetAll() {
+      for (const p of [...pairs]) kill(p);
+    },
+    lossy(prob, random) {
+      lossP = prob;
+      if (random) rnd = random;
+    },
+    retarget(newPort) {
+      target = newPort;
+    },
+    async close() {
+      for (const p of [...pairs]) kill(p);
+      await new Promise<void>((res) => server.close(() => res()));
+    },
+  };
+}
