@@ -8,13 +8,13 @@
  * - latency device → subscriber at 1,000 msg/s: p50 and p99 (target p99 < 5 ms).
  */
 import mqtt from 'mqtt';
-import { builder, key, ring } from '../core/index.js';
+import { builder, key, ring, type Database } from '../core/index.js';
 import { nodeRuntime } from '../targets/node/index.js';
 import { nodeMqttConnector } from '../bridge/mqtt/index.js';
 import { startEmbeddedBroker } from '../bridge/gateway/broker.js';
 import { checkConfig } from '../bridge/gateway/config.js';
 import { Gateway } from '../bridge/gateway/gateway.js';
-import { Pos, device, simulatedLine } from '../test/gateway/support.js';
+import { simulatedLine } from '../bridge/sim/line.js';
 import type { BenchRow } from './core.js';
 
 const N = 20000;
@@ -89,9 +89,18 @@ async function recordToMqtt(url: string, payloads: string[]): Promise<number> {
   return payloads.length / secs;
 }
 
+const Pos = key<{ mm: number }>('actuator.position', 'Position');
+
+/** A device with one ring record, as the MCU would declare it. */
+function device(): { db: Database } {
+  const db = builder(nodeRuntime({ sink: () => {} })).nodeId('bench-device').configure(Pos, (r) => r.buffer(ring(128))).build();
+  db.start();
+  return { db };
+}
+
 async function deviceEndToEnd(brokerUrl: string): Promise<{ throughput: number; p50: number; p99: number; max: number }> {
   const dev = device();
-  const line = simulatedLine(dev.db);
+  const line = simulatedLine(dev.db, 'pico');
   const gw = new Gateway(checkConfig({ node_id: 'bench-edge', broker: { url: brokerUrl }, devices: [{ name: 'pico', transport: 'sim://pico' }], log: { level: 'error' }, ownership: { enabled: false } }), {
     simulators: { pico: line.open },
     onLog: () => {},

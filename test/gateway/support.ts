@@ -1,8 +1,7 @@
 /** Shared pieces of the gateway suites: a simulated AimX device on an in-memory serial line. */
 import { builder, key, mailbox, ring, singleLatest, type Database } from '../../core/index.js';
-import { aimxServer, serveAimxOnStream } from '../../core/aimx/index.js';
 import { nodeRuntime } from '../../targets/node/index.js';
-import { dialStream, memoryStreamPair, type MessageConn, type StreamEnd } from '../../bridge/aimx/index.js';
+import { simulatedLine as simLine } from '../../bridge/sim/line.js';
 
 export interface Position {
   mm: number;
@@ -40,12 +39,9 @@ export function device(): { db: Database; commands: Cmd[] } {
   return { db, commands };
 }
 
-/** Serves `db` over COBS on an in-memory line; `open()` dials the other end (what the gateway does). */
-export function simulatedLine(db: Database): { open: () => Promise<MessageConn>; deviceEnd: StreamEnd; gatewayEnd: StreamEnd } {
-  const { a, b } = memoryStreamPair();
-  const link = serveAimxOnStream(aimxServer(db), { transport: 'serial', peer: 'pico', trusted: true });
-  link.attach(a.open(link));
-  return { open: () => dialStream((h) => b.open(h), 'pico'), deviceEnd: a, gatewayEnd: b };
+/** A simulated serial line (bridge/sim/line.ts). */
+export function simulatedLine(db: Database) {
+  return simLine(db, 'pico');
 }
 
 /** Polls `cond` every 10 ms until it holds or `ms` pass. */
