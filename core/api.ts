@@ -90,6 +90,12 @@ export interface Reader<T> {
    */
   recv(cb: (status: RecvStatus, value: T | undefined, missed: number) => void): void;
   /**
+   * Withdraws a pending `recv()` without reading anything: a reader that stops waiting (a timed-out
+   * get) must not take a Mailbox value meant for a reader still waiting. Returns true when one was
+   * pending.
+   */
+  cancelRecv(): boolean;
+  /**
    * Calls `onValue` for every value from now on, and `onLag` when values were missed. Replaces a
    * previous `each`. This is how taps and links read.
    */

@@ -211,6 +211,13 @@ export class ReaderImpl implements Reader<any> {
     this._rec._wake();
   }
 
+  cancelRecv(): boolean {
+    if (this._once === null) return false;
+    this._once = null;
+    if (this._onValue === null) this._rec._listeners--;
+    return true;
+  }
+
   each(onValue: OnValue, onLag?: OnLag): void {
     if (this._closed) return;
     if (this._once !== null) throw aimError('INVALID_ARGUMENT', "reader of '" + this.key + "': each() while recv() is pending");

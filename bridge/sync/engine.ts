@@ -6,7 +6,6 @@
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { builder, RECV_CLOSED, RECV_LAGGED, RECV_VALUE, type Database, type LogLevel, type Reader } from '../../core/index.js';
-import type { ReaderImpl } from '../../core/reader.js';
 // runtime.js, not index.js: the index also loads serialport (native bindings), ~1 s per engine start.
 import { nodeRuntime, type LogRecord } from '../../targets/node/runtime.js';
 import {
@@ -60,20 +59,6 @@ interface Slot {
   missed: number;
 }
 
-/**
- * Withdraws a pending `recv()` without closing the reader, so that a timed-out get consumes nothing
- * (a Mailbox value must go to a reader that is still waiting). The core's Reader has no public
- * cancel; this mirrors what `ReaderImpl.close()` does for its `_once` callback. Keep in step with
- * core/reader.ts.
- */
-function cancelRecv(r: Reader<unknown>): void {
-  const impl = r as unknown as ReaderImpl;
-  if (impl._once !== null) {
-    impl._once = null;
-    if (impl._onValue === null) impl._rec._listeners--;
-  }
-}
-
 const wd = workerData as EngineData;
 const state = new Int32Array(wd.state);
 const conns: EngineConn[] = [];
@@ -123,7 +108,7 @@ class EngineConn {
       } else if (op === OP_CANCEL) {
         const s = this.slots[m[2]];
         if (s !== undefined && s.pending === m[1]) {
-          cancelRecv(s.reader);
+          s.reader.cancelRecv();
           s.pending = 0;
         }
         this.reply([R_CANCELLED, m[1]]);
@@ -216,7 +201,7 @@ class EngineConn {
   closePending(): void {
     for (const s of this.slots) {
       if (s !== undefined && s.pending !== 0) {
-        cancelRecv(s.reader);
+        s.reader.cancelRecv();
         this.port.postMessage([R_CLOSED, s.pending]);
         s.pending = 0;
       }

@@ -265,3 +265,20 @@ function setIntervalVirtual(rt: ManualRuntime, ms: number, fn: () => void) {
   arm();
   return { stop: () => void (live = false) };
 }
+
+describe('Reader.cancelRecv()', () => {
+  it('withdraws a pending recv so that a Mailbox value goes to a reader still waiting', () => {
+    const rt = manualRuntime();
+    const db = builder(rt).configure(OUT, (r) => r.buffer(mailbox())).build().start();
+    const a = db.subscribe(OUT);
+    const b = db.subscribe(OUT);
+    const got: string[] = [];
+    a.recv((_st, v) => got.push('a ' + (v as Txt).s));
+    b.recv((_st, v) => got.push('b ' + (v as Txt).s));
+    expect(a.cancelRecv()).to.equal(true);
+    expect(a.cancelRecv()).to.equal(false);
+    db.set(OUT, { s: 'cmd' });
+    rt.runUntilIdle();
+    expect(got).to.deep.equal(['b cmd']);
+  });
+});
