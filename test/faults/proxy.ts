@@ -57,6 +57,10 @@ interface Pair {
   /** Earliest time the next chunk per direction may be written (keeps order under delay/throttle). */
   nextUp: number;
   nextDown: number;
+  /** Slow-reader queue (server → client) while throttled. */
+  downQueue: Buffer[];
+  downQueued: number;
+  pumping: boolean;
 }
 
 /** Starts a proxy to `127.0.0.1:targetPort`. */
@@ -91,14 +95,18 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
       kill(p);
       return;
     }
+    if (!up && downRate > 0) {
+      // A slow reader: chunks wait in a queue drained at `downRate`; while the queue is long we
+      // stop reading from the server, so TCP pushes back on the sender.
+      p.downQueue.push(chunk);
+      p.downQueued += chunk.length;
+      if (p.downQueued > downRate / 5) p.server.pause();
+      pump(p);
+      return;
+    }
     const now = Date.now();
     let at = now + delayMs;
-    if (!up && downRate > 0) {
-      at = Math.max(at, p.nextDown) + Math.ceil((chunk.length * 1000) / downRate);
-      p.nextDown = at;
-      // A slow reader: stop reading from the server while our backlog is long, so TCP pushes back.
-      if (at - now > 200) p.server.pause();
-    } else if (up) {
+    if (up) {
       at = Math.max(at, p.nextUp);
       p.nextUp = at;
     } else {
@@ -110,7 +118,6 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
       if (!pairs.has(p)) return;
       stats.bytesForwarded += chunk.length;
       dst.write(chunk);
-      if (!up && p.server && p.server.isPaused() && p.nextDown - Date.now() < 100) p.server.resume();
     };
     if (at <= now) write();
     else {
@@ -120,6 +127,32 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
       }, at - now);
       p.timers.add(t);
     }
+  }
+
+  /** Drains a pair's slow-reader queue: 20 ticks a second at `downRate`, everything when unthrottled. */
+  function pump(p: Pair): void {
+    if (p.pumping || !pairs.has(p)) return;
+    let budget = downRate > 0 ? Math.max(1, Math.floor(downRate / 20)) : Infinity;
+    while (p.downQueue.length > 0 && budget > 0) {
+      let c = p.downQueue[0];
+      if (c.length > budget) {
+        p.downQueue[0] = c.subarray(budget);
+        c = c.subarray(0, budget);
+      } else p.downQueue.shift();
+      budget -= c.length;
+      p.downQueued -= c.length;
+      stats.bytesForwarded += c.length;
+      p.client.write(c);
+    }
+    if (p.downQueued <= downRate / 10 || downRate === 0) p.server?.resume();
+    if (p.downQueue.length === 0) return;
+    p.pumping = true;
+    const t = setTimeout(() => {
+      p.timers.delete(t);
+      p.pumping = false;
+      pump(p);
+    }, 50);
+    p.timers.add(t);
   }
 
   function connectUp(p: Pair): void {
@@ -134,7 +167,7 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   const server = net.createServer((client) => {
     stats.accepted++;
     client.setNoDelay(true);
-    const p: Pair = { client, server: null, poisoned: false, timers: new Set(), nextUp: 0, nextDown: 0 };
+    const p: Pair = { client, server: null, poisoned: false, timers: new Set(), nextUp: 0, nextDown: 0, downQueue: [], downQueued: 0, pumping: false };
     pairs.add(p);
     client.on('data', (d: Buffer) => forward(p, d, true));
     client.on('error', () => kill(p));
@@ -155,7 +188,7 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     },
     throttle(bps) {
       downRate = bps;
-      if (bps === 0) for (const p of pairs) p.server?.resume();
+      if (bps === 0) for (const p of pairs) pump(p);
     },
     partition() {
       partitioned = true;

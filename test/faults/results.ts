@@ -46,6 +46,8 @@ export interface RingResult {
     offlineQueueDrop: number;
     /** Lost between sender and receiver (QoS 0 in flight, corrupted serial frames). */
     inTransit: number;
+    /** Dropped by the sender because the receiver's connection was backed up (AimX high-water mark). */
+    sendBufferFull?: number;
   };
   /** received + sum(gaps) === produced. */
   accounted: boolean;
@@ -107,7 +109,7 @@ export function recordScenario(id: string, result: ScenarioResult): void {
 
 /** Builds a ring result and its `accounted` flag. */
 export function ringResult(produced: number, received: number, gaps: RingResult['gaps'], corrupted?: number): RingResult {
-  const r: RingResult = { produced, received, gaps, accounted: received + gaps.ringOverwrite + gaps.offlineQueueDrop + gaps.inTransit === produced };
+  const r: RingResult = { produced, received, gaps, accounted: received + gaps.ringOverwrite + gaps.offlineQueueDrop + gaps.inTransit + (gaps.sendBufferFull ?? 0) === produced };
   if (corrupted !== undefined) r.corrupted = corrupted;
   return r;
 }
