@@ -10,7 +10,7 @@ BOARD ?= esp32
 APP   ?= climate-sensor
 PORT  ?=
 
-.PHONY: all setup setup-npm build bundles typecheck test test-unit demo bench soak flash image sizes clean
+.PHONY: all setup setup-npm build bundles typecheck test test-unit demo bench soak flash image sizes bench-engines clean
 
 all: build
 
@@ -44,6 +44,21 @@ demo: setup build
 
 bench: setup build
 	@$(NODE) --import tsx --expose-gc bench/run.ts
+
+## Device images and uploads (espruino CLI, offline board JSON from boards/<b>/). Budgets shown first.
+flash: setup-npm
+	@$(NODE) tools/flash.mjs --board $(BOARD) --app $(APP) --port "$(PORT)"
+
+image: setup-npm
+	@$(NODE) tools/flash.mjs --board $(BOARD) --app $(APP) --image
+
+## Bundle bytes and memory estimates per board and app, into README.md (or docs/SIZES.md).
+sizes: bundles
+	@$(NODE) tools/sizes.mjs
+
+## ring->tap hops/s of the core on duktape and mujs against a hand-written ES5 ring.
+bench-engines: bundles
+	@$(NODE) bench/engines.mjs
 
 clean:
 	rm -rf dist build artifacts

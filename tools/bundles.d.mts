@@ -1,0 +1,11 @@
+export declare const ROOT: string;
+export declare const ES5_DIR: string;
+export declare const DEVICE_TS_OPTIONS: any;
+export declare function terserOptions(kind: 'core' | 'app'): any;
+export declare function deviceGuard(): any;
+export declare function devicePost(target: any): any;
+export declare function entrySource(app: any, board: any): string;
+export declare function loadApps(root?: string): any[];
+export declare function es5Path(srcPath: string): string;
+export declare function bundleConfigs(options?: { outDir?: string; apps?: string[]; boards?: string[]; core?: boolean; appsRoot?: string }): any[];
+export declare function readReport(app: string, board: string, outDir?: string): any;

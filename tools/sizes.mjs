@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// `make sizes`: the table of bundle bytes and memory estimates per app and board, from the reports
+// the build writes (dist/<app>.<board>.json), into README.md between
+// <!-- sizes:start --> and <!-- sizes:end -->, or into docs/SIZES.md when the README has no markers.
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './bundles.mjs';
+
+const dist = join(ROOT, 'dist');
+const reports = readdirSync(dist)
+  .filter((f) => /^[\w-]+\.[\w-]+\.json$/.test(f) && f !== 'package.json')
+  .map((f) => JSON.parse(readFileSync(join(dist, f), 'utf8')))
+  .sort((a, b) => (a.app + a.board).localeCompare(b.app + b.board));
+const core = statSync(join(dist, 'aimdb-core.js')).size;
+
+const rows = [
+  '| app | board | bundle bytes | byte budget | memory estimate | budget | board total | code / records / connectors / runtime | code in |',
+  '|---|---|---:|---:|---:|---:|---:|---|---|',
+];
+for (const r of reports) {
+  const unit = r.unit === 'JsVars' ? 'JsVars' : 'B heap';
+  rows.push(`| ${r.app} | ${r.board} | ${r.bytes} | ${r.byteBudget} | ${r.total} ${unit} | ${r.budget} | ${r.capacity} | ${r.code} / ${r.records} / ${r.connectors} / ${r.runtime} | ${r.engine === 'espruino' ? r.codeIn : 'heap'} |`);
+}
+const table = [
+  `Core alone (\`dist/aimdb-core.js\`, minified ES5 CommonJS): **${core} bytes**.`,
+  '',
+  ...rows,
+  '',
+  'Estimates per docs/MEMORY.md; regenerate with `make sizes`.',
+].join('\n');
+
+const readme = join(ROOT, 'README.md');
+const START = '<!-- sizes:start -->';
+const END = '<!-- sizes:end -->';
+if (existsSync(readme) && readFileSync(readme, 'utf8').includes(START)) {
+  const text = readFileSync(readme, 'utf8');
+  const a = text.indexOf(START) + START.length;
+  const b = text.indexOf(END, a);
+  if (b < 0) {
+    console.error(`sizes: README.md has ${START} but no ${END}`);
+    process.exit(1);
+  }
+  writeFileSync(readme, text.slice(0, a) + '\n' + table + '\n' + text.slice(b));
+  console.log('sizes: updated README.md');
+} else {
+  writeFileSync(join(ROOT, 'docs/SIZES.md'), `# Bundle sizes and memory estimates\n\n${START}\n${table}\n${END}\n`);
+  console.log('sizes: wrote docs/SIZES.md (README.md has no sizes markers)');
+}
+console.log(table);
