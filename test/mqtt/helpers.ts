@@ -99,10 +99,12 @@ export async function startMosquitto(): Promise<TestBroker> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aimdb-mosq-'));
   const conf = path.join(dir, 'mosquitto.conf');
-  fs.writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
   let proc: ChildProcess | null = null;
   async function up() {
-    proc = spawn('/usr/sbin/mosquitto', ['-c', conf], { stdio: 'ignore' });
+    // Written on every start: stop() removes the directory, and the suites restart a stopped broker.
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+    proc = spawn('/usr/sbin/mosquitto', ['-c', conf], { stdio: process.env.DBG ? 'inherit' : 'ignore' });
     try {
       await waitPort(port, 5000);
     } catch (e) {
