@@ -60,5 +60,17 @@ sizes: bundles
 bench-engines: bundles
 	@$(NODE) bench/engines.mjs
 
+## Soak (about a minute; not part of `make test`): gateway under load with periodic faults; heap
+## slope, counter sums and handle counts checked; non-zero exit on a violation. SOAK_SECONDS=n.
+soak: setup-npm
+	@$(NODE) --import tsx --expose-gc test/soak/run.ts
+
+## Fault-injection suite (records artifacts/guarantees.json), then docs/GUARANTEES.md from it.
+.PHONY: guarantees
+guarantees: setup-npm
+	@rm -f artifacts/guarantees.json
+	@$(MOCHA) 'test/faults/**/*.test.ts' --exclude 'test/faults/known-bugs.test.ts'
+	@$(NODE) tools/guarantees.mjs
+
 clean:
 	rm -rf dist build artifacts
