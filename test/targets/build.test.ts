@@ -7,11 +7,14 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, copyFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rollup } from 'rollup';
-import typescript from '@rollup/plugin-typescript';
+import typescriptPlugin from '@rollup/plugin-typescript';
 import { loadBoard, loadBoards, validateBoard } from '../../tools/boards.mjs';
 import { DEVICE_TS_OPTIONS, deviceGuard, devicePost } from '../../tools/bundles.mjs';
 import { estimateMemory, loadApp, recordJsVars } from '../../tools/jsvars.mjs';
 import { ROOT } from './helpers.js';
+
+// The plugin's types describe a CommonJS default export that NodeNext resolution does not see as callable.
+const typescript = typescriptPlugin as unknown as (options: object) => any;
 
 function tmpBoard(json: string, withEspruinoJson = true): string {
   const dir = join(mkdtempSync(join(tmpdir(), 'aimdb-board-')), 'pico');
