@@ -203,8 +203,10 @@ export function nodeMqttConnector(options: NodeMqttConnectorOptions): NodeMqttCo
           if (!l.matches(topic)) continue;
           delivered++;
           if (!l.receive(topic, payload)) {
+            // The route's deliver() already counted it in decodeErrors and logged a warning
+            // (core/links.ts); here it is counted per connector and traced at debug level.
             stats.decodeFailures++;
-            log.warn('mqtt: payload on ' + topic + ' for ' + l.route.key + ' failed to decode; dropped');
+            log.debug('mqtt: payload on ' + topic + ' for ' + l.route.key + ' failed to decode; dropped');
           }
         }
         if (delivered === 0) stats.unrouted++;
