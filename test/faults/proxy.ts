@@ -54,9 +54,11 @@ interface Pair {
   poisoned: boolean;
   /** Pending delayed writes per direction (timers), so close() can cancel them. */
   timers: Set<NodeJS.Timeout>;
-  /** Earliest time the next chunk per direction may be written (keeps order under delay/throttle). */
-  nextUp: number;
-  nextDown: number;
+  /** Chunks held back by `delay`, per direction, in order; one drain timer each. */
+  upDelayed: Array<{ at: number; chunk: Buffer }>;
+  downDelayed: Array<{ at: number; chunk: Buffer }>;
+  upTimer: NodeJS.Timeout | null;
+  downTimer: NodeJS.Timeout | null;
   /** Slow-reader queue (server → client) while throttled. */
   downQueue: Buffer[];
   downQueued: number;
@@ -104,29 +106,38 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
       pump(p);
       return;
     }
-    const now = Date.now();
-    let at = now + delayMs;
-    if (up) {
-      at = Math.max(at, p.nextUp);
-      p.nextUp = at;
-    } else {
-      at = Math.max(at, p.nextDown);
-      p.nextDown = at;
-    }
-    const dst = up ? p.server : p.client;
-    const write = () => {
-      if (!pairs.has(p)) return;
+    // Latency: a FIFO per direction drained by one timer, so chunks keep their order even when the
+    // delay changes (per-chunk timers of different lengths may fire out of order).
+    const q = up ? p.upDelayed : p.downDelayed;
+    if (delayMs === 0 && q.length === 0) {
       stats.bytesForwarded += chunk.length;
-      dst.write(chunk);
-    };
-    if (at <= now) write();
-    else {
-      const t = setTimeout(() => {
-        p.timers.delete(t);
-        write();
-      }, at - now);
-      p.timers.add(t);
+      (up ? p.server : p.client).write(chunk);
+      return;
     }
+    q.push({ at: Date.now() + delayMs, chunk });
+    drainDelayed(p, up);
+  }
+
+  function drainDelayed(p: Pair, up: boolean): void {
+    if (!pairs.has(p)) return;
+    const q = up ? p.upDelayed : p.downDelayed;
+    const dst = up ? p.server! : p.client;
+    const now = Date.now();
+    while (q.length > 0 && q[0].at <= now) {
+      const c = q.shift()!.chunk;
+      stats.bytesForwarded += c.length;
+      dst.write(c);
+    }
+    if (q.length === 0 || (up ? p.upTimer : p.downTimer)) return;
+    const t = setTimeout(() => {
+      p.timers.delete(t);
+      if (up) p.upTimer = null;
+      else p.downTimer = null;
+      drainDelayed(p, up);
+    }, q[0].at - now);
+    p.timers.add(t);
+    if (up) p.upTimer = t;
+    else p.downTimer = t;
   }
 
   /** Drains a pair's slow-reader queue: 20 ticks a second at `downRate`, everything when unthrottled. */
@@ -167,7 +178,7 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   const server = net.createServer((client) => {
     stats.accepted++;
     client.setNoDelay(true);
-    const p: Pair = { client, server: null, poisoned: false, timers: new Set(), nextUp: 0, nextDown: 0, downQueue: [], downQueued: 0, pumping: false };
+    const p: Pair = { client, server: null, poisoned: false, timers: new Set(), upDelayed: [], downDelayed: [], upTimer: null, downTimer: null, downQueue: [], downQueued: 0, pumping: false };
     pairs.add(p);
     client.on('data', (d: Buffer) => forward(p, d, true));
     client.on('error', () => kill(p));

@@ -80,6 +80,8 @@ async function main(): Promise<number> {
   const got: { [dev: string]: number } = Object.fromEntries(DEVICES.map((d) => [d, 0]));
   const last: { [dev: string]: number } = Object.fromEntries(DEVICES.map((d) => [d, 0]));
   let outOfOrder = 0;
+  const disorder: string[] = [];
+  let currentFault = 'none';
   const rx = builder(nodeRuntime({ sink: () => {} }))
     .nodeId('soak-rx')
     .withConnector(nodeMqttConnector({ url: broker.url, reconnectMinMs: 100, reconnectMaxMs: 300, status: false }))
@@ -92,7 +94,10 @@ async function main(): Promise<number> {
         .tap((_c, c) =>
           void c.each((v) => {
             got[v.dev]++;
-            if (v.mm <= last[v.dev]) outOfOrder++;
+            if (v.mm <= last[v.dev]) {
+              outOfOrder++;
+              if (disorder.length < 10) disorder.push(`${v.dev}: ${v.mm} after ${last[v.dev]} during ${currentFault}`);
+            }
             last[v.dev] = v.mm;
           }),
         ),
@@ -124,6 +129,7 @@ async function main(): Promise<number> {
       if (Math.floor(el / 5) !== phase) {
         phase = Math.floor(el / 5);
         if (phase === 1) baseline = resources();
+        currentFault = ['none', 'reset', 'partition', 'serial noise', 'broker restart', 'latency'][p];
         if (p === 1) (proxy.resetAll(), faults.push('reset'));
         if (p === 2) {
           faults.push('partition 1s');
@@ -193,7 +199,7 @@ async function main(): Promise<number> {
   }
   const counted = received + rxLink.gaps + rxDropped + twinGaps + twinDecode;
   if (counted !== produced) violations.push(`sums: produced ${produced} ≠ received ${received} + receiver gaps ${rxLink.gaps} + receiver overwrite ${rxDropped} + serial gaps ${twinGaps} + serial bad frames ${twinDecode} = ${counted}`);
-  if (outOfOrder) violations.push(`${outOfOrder} ring values out of order`);
+  if (outOfOrder) violations.push(`${outOfOrder} ring values out of order (first: ${disorder.join('; ')})`);
   if (maxQueue > 32) violations.push(`offline queue reached ${maxQueue} (> 32)`);
 
   const tail = Math.floor(heapT.length / 3);
