@@ -80,6 +80,9 @@ export class MqttClient {
   _gen: number;
   _stream: ByteStream | null;
   _attempts: number;
+  /** Connections closed for malformed input since the last long-lived one (see `_malformed`). */
+  _strikes: number;
+  _connectedAt: number;
   _lastSend: number;
   _lastRecv: number;
   _keepMs: number;
@@ -124,6 +127,8 @@ export class MqttClient {
     this._gen = 0;
     this._stream = null;
     this._attempts = 0;
+    this._strikes = 0;
+    this._connectedAt = 0;
     this._lastSend = 0;
     this._lastRecv = 0;
     this._connTimer = this._kaTimer = this._pingTimer = this._retryTimer = this._reconTimer = null;
@@ -310,8 +315,10 @@ export class MqttClient {
     if (was !== IDLE && was !== WAITING) this._rt.log.info('mqtt ' + this._o.clientId + ' closed: ' + reason);
     if (this._o.onClose && (was === CONNECTED || (this._stopped && was !== IDLE))) this._call(this._o.onClose, reason);
     if (this._stopped) return;
-    let delay = (this._o.reconnectMinMs || 1000) * Math.pow(2, this._attempts);
     const max = this._o.reconnectMaxMs || 30000;
+    if (was === CONNECTED && this._rt.now() - this._connectedAt >= max) this._strikes = 0;
+    const strikes = this._strikes > 1 ? this._strikes - 1 : 0;
+    let delay = (this._o.reconnectMinMs || 1000) * Math.pow(2, this._attempts + strikes);
     if (delay > max) delay = max;
     else this._attempts++;
     const jitter = this._o.reconnectJitter === undefined ? 0.2 : this._o.reconnectJitter;
@@ -336,8 +343,15 @@ export class MqttClient {
     }
   }
 
+  /**
+   * A malformed or oversize packet closes the connection (counted). A broker that sends it again on
+   * every connection (an oversize retained message, say) would make a reconnect loop at the minimum
+   * delay, because a CONNACK resets the backoff; so each such close after the first is a "strike"
+   * that doubles the delay, until a connection stays up for `reconnectMaxMs`.
+   */
   _malformed(code: number): void {
     this.stats.malformed++;
+    this._strikes++;
     this._rt.log.warn('mqtt ' + this._o.clientId + ': ' + DECODE_ERROR_NAMES[code] + ', closing');
     this._drop(DECODE_ERROR_NAMES[code]);
   }
@@ -385,6 +399,7 @@ export class MqttClient {
     this._connTimer = null;
     this._state = CONNECTED;
     this._attempts = 0;
+    this._connectedAt = this._rt.now();
     this.stats.connects++;
     this._lastRecv = this._rt.now();
     if (this._keepMs > 0) this._kaTimer = this._rt.after(this._keepMs, this._kaFn);

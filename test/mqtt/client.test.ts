@@ -215,6 +215,26 @@ describe('core/mqtt MqttClient (virtual time, scripted broker)', () => {
     });
   });
 
+  describe('malformed input on every connection', () => {
+    it('spaces reconnects exponentially (an oversize retained message must not cause a 1 s loop)', () => {
+      const t = setup({ maxPacket: 16, reconnectMinMs: 100, reconnectMaxMs: 10000 });
+      t.client.start();
+      const at: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const c = t.sockets.last();
+        c.open();
+        c.recv(connack());
+        c.recv({ cmd: 'publish', topic: 'retained/big', payload: Buffer.alloc(64), qos: 0, retain: true, dup: false } as any);
+        const n = t.sockets.conns.length;
+        const from = t.rt.now();
+        while (t.sockets.conns.length === n) t.rt.advance(10);
+        at.push(t.rt.now() - from);
+      }
+      expect(at).to.deep.equal([100, 200, 400, 800, 1600]);
+      expect(t.client.stats.malformed).to.equal(5);
+    });
+  });
+
   describe('stop', () => {
     it('sends DISCONNECT, closes, and never reconnects', () => {
       const t = setup();
