@@ -139,9 +139,21 @@ export function entrySource(app, board) {
   const hostBoot = JSON.stringify(es5Path(join(ROOT, 'targets/jerryscript/boot.ts')));
   const host = "typeof aimdbHost !== 'undefined' ? aimdbHost : undefined";
   if (board.engine === 'espruino') {
+    // Network ports are linked in only for boards that have a network.
+    const net = board.network.includes('tcp');
+    const wifi = board.network.includes('wifi');
+    const imports = [`import { main } from ${main};`, `import { bootEspruino } from ${espBoot};`];
+    if (net) imports.push(`import { espruinoSockets } from ${JSON.stringify(es5Path(join(ROOT, 'targets/espruino/tcp.ts')))};`);
+    if (wifi) imports.push(`import { startWifi } from ${JSON.stringify(es5Path(join(ROOT, 'targets/espruino/wifi.ts')))};`);
+    const ports = `{ ${[net ? 'sockets: espruinoSockets' : '', wifi ? 'startWifi: startWifi' : ''].filter(Boolean).join(', ')} }`;
+    if (app.hostFallback === false) {
+      // The app opted out of the host-driven fallback (to fit a small board): Espruino only.
+      return `${imports.join('\n')}\nbootEspruino(main, ${info}, ${ports});\n`;
+    }
     // On Espruino the app starts from E.on('init'); on any other ES5 engine (duktape, mujs in the
     // tests) the same bundle runs host-driven through the JerryScript host contract.
-    return `import { main } from ${main};\nimport { bootEspruino } from ${espBoot};\nimport { isEspruino } from ${espGlobals};\nimport { bootHost } from ${hostBoot};\nvar board = ${info};\nif (isEspruino()) bootEspruino(main, board);\nelse bootHost(main, board, ${host});\n`;
+    imports.push(`import { isEspruino } from ${espGlobals};`, `import { bootHost } from ${hostBoot};`);
+    return `${imports.join('\n')}\nvar board = ${info};\nif (isEspruino()) bootEspruino(main, board, ${ports});\nelse bootHost(main, board, ${host});\n`;
   }
   return `import { main } from ${main};\nimport { bootHost } from ${hostBoot};\nbootHost(main, ${info}, ${host});\n`;
 }

@@ -85,12 +85,15 @@ export class EspruinoSim {
   private wifiFailures = 0;
   private wifiListeners: { [event: string]: Array<(d: unknown) => void> } = {};
   private disposed = false;
+  /** Output pins the device drove (`digitalWrite`), by name. */
+  readonly pins: { [name: string]: boolean } = {};
 
   constructor(options: SimOptions = {}) {
     this.opts = options;
     if (options.storageFile && existsSync(options.storageFile)) this.storage = JSON.parse(readFileSync(options.storageFile, 'utf8'));
     this.context = vm.createContext(this.globals());
     vm.runInContext(MISSING_GLOBALS.map((g) => `delete globalThis.${g};`).join(''), this.context);
+    vm.runInContext('var global = globalThis;', this.context);
     if (options.quirks !== false) {
       vm.runInContext(QUIRKS.map((q) => `delete ${q};`).join(''), this.context);
     }
@@ -409,6 +412,12 @@ export class EspruinoSim {
           const usage = Math.min(total, 200 + (self.opts.codeJsVars || 0));
           return { free: total - usage, usage, total, blocksize: 13 };
         },
+      },
+      LED1: { name: 'LED1' },
+      LED2: { name: 'LED2' },
+      LED3: { name: 'LED3' },
+      digitalWrite: (pin: { name: string }, value: boolean | number) => {
+        this.pins[pin.name] = !!value;
       },
       Serial1: this.serialObject('Serial1'),
       USB: this.serialObject('USB'),

@@ -6,11 +6,10 @@
  * `E.on('init')` — which Espruino also fires right after `save()` — and stops on `E.on('kill')`.
  */
 import type { ByteStream, ByteStreamHandlers, RuntimeAdapter, SocketFactory } from '../../core/index.js';
-import { espOn, espPrint, espRequire, EspruinoStorage } from './globals.js';
+import { espDigitalWrite, espOn, espPrint, espRequire, EspruinoStorage } from './globals.js';
 import { espruinoRuntime } from './runtime.js';
-import { espruinoSockets } from './tcp.js';
 import { openUart } from './uart.js';
-import { startWifi, WifiLink, WifiOptions } from './wifi.js';
+import type { WifiLink, WifiOptions } from './wifi.js';
 
 /** What the build knows about the board (a subset of boards/<name>/board.json). */
 export interface BoardInfo {
@@ -36,16 +35,27 @@ export interface Platform {
   startWifi?(options: WifiOptions): WifiLink;
   /** The flash file store, for `persistLatest`; present when the board has `Storage`. */
   storage?: EspruinoStorage;
+  /** Drives an output pin by name (`'LED1'`); false when the board has no such pin. */
+  setPin?(pin: string, on: boolean): boolean;
 }
 
 /** An app: builds and starts its database; returns a handle to stop it (or nothing). */
 export type AppMain = (platform: Platform) => { stop(): void } | void;
 
+/**
+ * Network ports a board bundle links in: passed by the entry only for boards that have a network,
+ * so that a Pico bundle carries no TCP or Wi-Fi code.
+ */
+export interface NetworkPorts {
+  sockets?: () => SocketFactory;
+  startWifi?: (rt: RuntimeAdapter, options: WifiOptions) => WifiLink;
+}
+
 /** Makes the Espruino platform for a board. */
-export function espruinoPlatform(board: BoardInfo, runtime?: RuntimeAdapter): Platform {
+export function espruinoPlatform(board: BoardInfo, ports?: NetworkPorts, runtime?: RuntimeAdapter): Platform {
   const rt = runtime || espruinoRuntime();
-  const net = board.network.indexOf('tcp') >= 0;
-  const wifi = board.network.indexOf('wifi') >= 0;
+  const p = ports || {};
+  const wifi = p.startWifi;
   return {
     runtime: rt,
     board: board,
@@ -53,13 +63,14 @@ export function espruinoPlatform(board: BoardInfo, runtime?: RuntimeAdapter): Pl
     openSerial: function (handlers: ByteStreamHandlers, baud?: number) {
       return openUart({ port: board.defaultUart, baud: baud }, handlers);
     },
-    sockets: net ? espruinoSockets() : undefined,
+    sockets: p.sockets ? p.sockets() : undefined,
     startWifi: wifi
       ? function (options: WifiOptions) {
-          return startWifi(rt, options);
+          return wifi(rt, options);
         }
       : undefined,
     storage: espRequire<EspruinoStorage>('Storage'),
+    setPin: espDigitalWrite,
   };
 }
 
@@ -68,9 +79,10 @@ export function espruinoPlatform(board: BoardInfo, runtime?: RuntimeAdapter): Pl
  * `reset()`, `load()`).
  *
  * @example
- * bootEspruino(main, { name: 'esp32', engine: 'espruino', defaultUart: 'Serial1', network: ['wifi', 'tcp'] });
+ * bootEspruino(main, { name: 'esp32', engine: 'espruino', defaultUart: 'Serial1', network: ['wifi', 'tcp'] },
+ *   { sockets: espruinoSockets, startWifi: startWifi });
  */
-export function bootEspruino(main: AppMain, board: BoardInfo): void {
+export function bootEspruino(main: AppMain, board: BoardInfo, ports?: NetworkPorts): void {
   let running: { stop(): void } | null = null;
   function stop() {
     const r = running;
@@ -80,7 +92,7 @@ export function bootEspruino(main: AppMain, board: BoardInfo): void {
   function start() {
     stop();
     try {
-      running = main(espruinoPlatform(board)) || null;
+      running = main(espruinoPlatform(board, ports)) || null;
     } catch (e) {
       espPrint('error boot: ' + String(e));
     }

@@ -66,6 +66,8 @@ declare const E: EspruinoE;
 declare const process: { memory(gc?: boolean): EspruinoMemory };
 declare const Serial1: EspruinoSerial;
 declare const USB: EspruinoSerial;
+declare const global: { [name: string]: unknown };
+declare function digitalWrite(pin: unknown, value: boolean | number): void;
 
 /** True when the Espruino API is present (`E` and `getTime`). */
 export function isEspruino(): boolean {
@@ -121,4 +123,12 @@ export function espRequire<T>(name: 'net' | 'Wifi' | 'Storage'): T | undefined {
   } catch (e) {
     return undefined;
   }
+}
+
+/** Drives an output pin by name (`'LED1'`, `'B3'`); returns false when the board has no such pin. */
+export function espDigitalWrite(pin: string, value: boolean): boolean {
+  const p = typeof global !== 'undefined' ? global[pin] : undefined;
+  if (p === undefined || typeof digitalWrite !== 'function') return false;
+  digitalWrite(p, value);
+  return true;
 }

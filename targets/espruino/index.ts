@@ -12,6 +12,6 @@ export { startWifi } from './wifi.js';
 export type { WifiOptions, WifiLink } from './wifi.js';
 export { persistLatest } from './persist.js';
 export type { LatestStore, PersistOptions, Persistence } from './persist.js';
-export { bootEspruino } from './boot.js';
-export type { AppMain, Platform, BoardInfo } from './boot.js';
+export { bootEspruino, espruinoPlatform } from './boot.js';
+export type { AppMain, Platform, BoardInfo, NetworkPorts } from './boot.js';
 export { isEspruino, espMemory, espSizeOf } from './globals.js';

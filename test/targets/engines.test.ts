@@ -51,7 +51,10 @@ describe('board bundles on ES5 engines', function () {
     });
   }
 
-  for (const b of appBundles().filter((x) => x.app !== 'smoke')) {
+  // Apps that opted out of the host-driven fallback (app.json `hostFallback: false`, to fit a small
+  // board) run only on Espruino: the simulator tests them (sim.test.ts).
+  const hostApps = appBundles().filter((x) => x.app !== 'smoke' && JSON.parse(readFileSync(join(ROOT, 'examples', x.app, 'app.json'), 'utf8')).hostFallback !== false);
+  for (const b of hostApps) {
     describe(`${b.app} on ${b.board}`, () => {
       for (const engine of ENGINES) {
         it(`boots host-driven on ${engine} without an error`, () => {
