@@ -16,7 +16,7 @@
  * Memory (measured by test/mqtt/memory.test.ts, which walks the object graph of a connected client
  * and estimates Espruino JsVars by the rules of ENGINES.md; an estimate, not a device measurement):
  * a connected client with one subscription owns 8 objects, 5 arrays, 9 closures (made once, in the
- * constructor), 82 properties and the 52-byte CONNECT packet kept for reconnects: ≈ 140 JsVars
+ * constructor), 84 properties and the 52-byte CONNECT packet kept for reconnects: ≈ 143 JsVars
  * (≈ 2 KB on ESP32), budget-tested at ≤ 300. Each further subscription ≈ 7 JsVars; each in-flight or
  * queued QoS 1 publish ≈ 16 JsVars for a 33-byte packet (the entry object + the packet as a flat
  * typed array). An inbound packet's body is allocated once at its exact size (≤ `maxPacket`) and

@@ -4,8 +4,10 @@
  * sequence envelope and counts gaps. Both are transport-agnostic: the connector hands in a
  * {@link WireTransport} (the core client on the MCU, MQTT.js on Node).
  *
- * Memory per outbound link: one object of ~10 fields, the policy object (6 fields), the queue array
- * (empty while online; one 2-field object per queued message), and for SingleLatest the last payload.
+ * Memory per outbound link: one object of ~10 fields, the policy object (6 fields), the topic as a
+ * typed array, the queue array (empty while online; one 2-field object per queued message), and for
+ * SingleLatest the last payload: ≈ 25 Espruino JsVars for a 26-character topic; an inbound link
+ * ≈ 11 (estimates from test/mqtt/memory.test.ts).
  *
  * @example
  * const out = new OutboundLink(route);
