@@ -1,0 +1,94 @@
+// ES5 harness that runs a mocha/chai-style suite on duktape and mujs (no Promise, no timers):
+// describe/it/beforeEach/afterEach, a synchronous Promise (tsc's __awaiter resolves through it, so
+// an `async` test whose awaits are already settled completes before `it` returns), and a runner
+// printing one line per test: "ok <name>" or "not ok <name>: <error>".
+function SyncPromise(executor) {
+  var self = this;
+  self.s = 0;
+  self.v = undefined;
+  self.cbs = [];
+  function settle(state, value) {
+    if (self.s) return;
+    if (state === 1 && value && typeof value.then === 'function') {
+      value.then(function (x) { settle(1, x); }, function (e) { settle(2, e); });
+      return;
+    }
+    self.s = state;
+    self.v = value;
+    var cbs = self.cbs;
+    self.cbs = [];
+    for (var i = 0; i < cbs.length; i++) cbs[i]();
+  }
+  try {
+    executor(function (v) { settle(1, v); }, function (e) { settle(2, e); });
+  } catch (e) {
+    settle(2, e);
+  }
+}
+SyncPromise.prototype.then = function (onValue, onError) {
+  var self = this;
+  return new SyncPromise(function (resolve, reject) {
+    function run() {
+      try {
+        if (self.s === 1) resolve(onValue ? onValue(self.v) : self.v);
+        else if (onError) resolve(onError(self.v));
+        else reject(self.v);
+      } catch (e) {
+        reject(e);
+      }
+    }
+    if (self.s) run();
+    else self.cbs.push(run);
+  });
+};
+SyncPromise.prototype['catch'] = function (onError) { return this.then(null, onError); };
+SyncPromise.resolve = function (v) { return new SyncPromise(function (r) { r(v); }); };
+SyncPromise.reject = function (e) { return new SyncPromise(function (_, r) { r(e); }); };
+var Promise = SyncPromise;
+
+var suiteRoot = { name: '', before: [], after: [], tests: [], children: [] };
+var suiteCurrent = suiteRoot;
+var suiteContext = { timeout: function () {}, slow: function () {} };
+function describe(name, fn) {
+  var s = { name: name, before: [], after: [], tests: [], children: [] };
+  suiteCurrent.children.push(s);
+  var parent = suiteCurrent;
+  suiteCurrent = s;
+  fn.call(suiteContext);
+  suiteCurrent = parent;
+}
+function it(name, fn) { suiteCurrent.tests.push({ name: name, fn: fn }); }
+function beforeEach(fn) { suiteCurrent.before.push(fn); }
+function afterEach(fn) { suiteCurrent.after.push(fn); }
+function suiteCall(fn) {
+  var r = fn.call(suiteContext);
+  if (r && typeof r.then === 'function') {
+    var done = false, err = null;
+    r.then(function () { done = true; }, function (e) { done = true; err = e || new Error('rejected'); });
+    if (!done) throw new Error('the test did not finish synchronously');
+    if (err) throw err;
+  }
+}
+function suiteRun(s, befores, afters, prefix, out) {
+  var b = befores.concat(s.before), a = s.after.concat(afters);
+  var name = prefix ? prefix + ' ' + s.name : s.name;
+  for (var i = 0; i < s.tests.length; i++) {
+    var t = s.tests[i], error = null;
+    try {
+      for (var j = 0; j < b.length; j++) suiteCall(b[j]);
+      suiteCall(t.fn);
+    } catch (e) {
+      error = e;
+    }
+    for (var k = 0; k < a.length; k++) {
+      try { suiteCall(a[k]); } catch (e2) { if (!error) error = e2; }
+    }
+    out.push((error ? 'not ok ' : 'ok ') + name + ' > ' + t.name + (error ? ': ' + String(error && error.message || error) : ''));
+  }
+  for (var c = 0; c < s.children.length; c++) suiteRun(s.children[c], b, a, name, out);
+}
+function suiteReport() {
+  var out = [];
+  suiteRun(suiteRoot, [], [], '', out);
+  for (var i = 0; i < out.length; i++) print(out[i]);
+}
