@@ -53,6 +53,13 @@ export interface NodeMqttConnectorOptions {
   status?: boolean;
   /** Link URL schemes served. Default `['mqtt']`. */
   schemes?: string[];
+  /**
+   * Clean session. Default: `false` when an inbound link subscribes at QoS 1 or 2 (a persistent
+   * session: the broker keeps messages published while the gateway is cut off, so a Mailbox command
+   * is not lost), else `true`. Needs a stable client id (the default `aimdb-<nodeId>` is).
+   * Subscriptions are re-sent on every connect either way: a broker may lose sessions.
+   */
+  clean?: boolean;
   /** Keepalive, seconds. Default 30. */
   keepalive?: number;
   /** CONNACK must arrive within. Default 10000. */
@@ -161,7 +168,7 @@ export function nodeMqttConnector(options: NodeMqttConnectorOptions): NodeMqttCo
         key: options.key,
         rejectUnauthorized: options.rejectUnauthorized !== false,
         protocolVersion: 4,
-        clean: true,
+        clean: options.clean ?? !inbound.some((l) => l.qos > 0),
         keepalive: options.keepalive ?? 30,
         connectTimeout: options.connectTimeoutMs ?? 10000,
         reconnectPeriod: 0,

@@ -401,6 +401,9 @@ export class MqttClient {
     this._attempts = 0;
     this._connectedAt = this._rt.now();
     this.stats.connects++;
+    // A new session forgets the inbound QoS 2 exchanges of the old one (§4.1); a resumed one keeps
+    // them, since the broker may still send PUBREL for them.
+    if (!p.sessionPresent) this._q2.splice(0, this._q2.length);
     this._lastRecv = this._rt.now();
     if (this._keepMs > 0) this._kaTimer = this._rt.after(this._keepMs, this._kaFn);
     // Unacknowledged publishes go again with DUP (§4.4), then every subscription (never trust the

@@ -6,7 +6,9 @@
  *   writable, else the link's own bounded queue keeps values by the buffer's rule (the client's own
  *   queue is off, so nothing is buffered twice).
  * - Inbound: one subscription per distinct filter (highest QoS asked), re-sent by the client after
- *   every reconnect; each message goes to every link whose filter matches (`+`/`#` routed).
+ *   every reconnect; each message goes to every link whose filter matches (`+`/`#` routed). With a
+ *   QoS 1/2 inbound link the session is persistent (`clean: false`) so the broker keeps what was
+ *   published while the device was offline.
  * - Status: last will `offline` (retained, QoS 1) on `<prefix>/<nodeId>/status`; `online` retained on
  *   every connect; `offline` published before a clean `stop()`.
  *
@@ -43,6 +45,13 @@ export interface MqttConnectorOptions {
   prefix?: string;
   /** Publish the status topic and set the last will. Default true. */
   status?: boolean;
+  /**
+   * Clean session. Default: `false` when an inbound link subscribes at QoS 1 or 2 (a persistent
+   * session, so the broker keeps messages published while we are away: a Mailbox command is not
+   * lost to a network cut), else `true`. The client id must then be stable (the default is).
+   * Subscriptions are re-sent on every connect either way: a broker may lose sessions.
+   */
+  clean?: boolean;
   /** Keepalive, seconds. Default 30. */
   keepalive?: number;
   /** Largest inbound packet, bytes. Default 4096. */
@@ -125,7 +134,12 @@ export function mqttConnector(options: MqttConnectorOptions): MqttConnector {
           link.send(transport, payload, value, seq);
         };
       }
-      for (let i = 0; i < ctx.inbound.length; i++) inbound.push(new InboundLink(ctx.inbound[i], ctx.log));
+      let durable = false;
+      for (let i = 0; i < ctx.inbound.length; i++) {
+        const link = new InboundLink(ctx.inbound[i], ctx.log);
+        inbound.push(link);
+        if (link.qos > 0) durable = true;
+      }
       client = new MqttClient(options.sockets, ctx, {
         host: broker.host, port: broker.port,
         clientId: options.clientId || 'aimdb-' + ctx.nodeId,
@@ -134,6 +148,7 @@ export function mqttConnector(options: MqttConnectorOptions): MqttConnector {
         retryMs: options.retryMs, connectTimeoutMs: options.connectTimeoutMs, pingTimeoutMs: options.pingTimeoutMs,
         reconnectMinMs: options.reconnectMinMs, reconnectMaxMs: options.reconnectMaxMs, reconnectJitter: options.reconnectJitter,
         queue: 0,
+        clean: options.clean === undefined ? !durable : options.clean,
         will: useStatus ? { topic: status, payload: STATUS_OFFLINE, qos: 1, retain: true } : undefined,
         onConnect: function () {
           if (useStatus && client) client.publish(status, STATUS_ONLINE, 1, true);

@@ -23,7 +23,7 @@ export function connectorSuite(name: string, factory: ConnectorFactory, startBro
     let broker: TestBroker;
     const running: Array<{ connector: Connector; timers: TimerSet }> = [];
     const observers: Array<{ end(): Promise<void> }> = [];
-    const proxies: Array<{ killAll(): void; close(): Promise<void> }> = [];
+    const proxies: Array<{ close(): Promise<void> }> = [];
     let n = 0;
     let topicSeq = 0;
     /** A topic root no other test (or earlier run on the same broker) used. */
@@ -204,6 +204,25 @@ export function connectorSuite(name: string, factory: ConnectorFactory, startBro
           return cmd.got.length > 0;
         }, 8000, 'command after restart');
         expect(cmd.got[0]).to.deep.equal({ topic: base + '/cmd/x', text: 'go' });
+      });
+    });
+
+    describe('network partition', () => {
+      it('receives a QoS 1 command published while it was cut off (persistent session), and delivers it once', async () => {
+        const topic = root() + '/cmd';
+        const cmd = inRoute('k.cmd', 'mqtt://' + topic, BUFFER_MAILBOX);
+        const { proxy } = await start([], [cmd]);
+        await sleep(100); // SUBACK
+        proxy.block(true);
+        proxy.killAll();
+        await sleep(100); // the broker has seen the connection go
+        await publishRaw(topic, 'open', { qos: 1 });
+        await sleep(200);
+        expect(cmd.got).to.deep.equal([]);
+        proxy.block(false);
+        await waitFor(() => cmd.got.length > 0, 8000, 'command after the partition');
+        await sleep(200);
+        expect(cmd.got).to.deep.equal([{ topic, text: 'open' }]);
       });
     });
 

@@ -233,10 +233,15 @@ export async function observer(url: string, filters: string[], qos: 0 | 1 | 2 = 
   return { client, msgs, end: () => client.endAsync(true) };
 }
 
-/** A TCP proxy to 127.0.0.1:`targetPort`; `killAll()` drops every proxied connection abruptly. */
-export async function startProxy(targetPort: number): Promise<{ port: number; url: string; killAll(): void; close(): Promise<void> }> {
+/** A TCP proxy to 127.0.0.1:`targetPort`; `killAll()` drops every proxied connection abruptly, `block()` partitions. */
+export async function startProxy(targetPort: number): Promise<{ port: number; url: string; killAll(): void; block(on: boolean): void; close(): Promise<void> }> {
   const pairs = new Set<net.Socket>();
+  let blocked = false;
   const server = net.createServer((inbound) => {
+    if (blocked) {
+      inbound.destroy();
+      return;
+    }
     const outbound = net.createConnection({ host: '127.0.0.1', port: targetPort });
     pairs.add(inbound);
     pairs.add(outbound);
@@ -259,6 +264,10 @@ export async function startProxy(targetPort: number): Promise<{ port: number; ur
     killAll() {
       for (const s of pairs) s.destroy();
       pairs.clear();
+    },
+    /** While on, new connections are dropped at once (a network partition). */
+    block(on: boolean) {
+      blocked = on;
     },
     async close() {
       for (const s of pairs) s.destroy();
