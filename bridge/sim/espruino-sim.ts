@@ -49,6 +49,18 @@ export interface SimOptions {
   quirks?: boolean;
   /** JsVars the loaded code is estimated to use (from the build report), for `process.memory()`. */
   codeJsVars?: number;
+  /**
+   * Where `require('net').connect(host, port)` really goes. A firmware bundle names the addresses of
+   * its site (e.g. the gateway at 192.168.1.10); a simulation maps them to its own loopback services.
+   * Return `null` to refuse. Default: loopback hosts (127.0.0.0/8, localhost, ::1) as given, any
+   * other host refused — a simulation never sends traffic off this machine.
+   */
+  netRoute?: (host: string, port: number) => { host: string; port: number } | null;
+}
+
+/** True for loopback host names and addresses. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 interface SimTimer {
@@ -270,7 +282,14 @@ export class EspruinoSim {
       connect(options: { host: string; port: number }, onConnect: () => void) {
         const listeners: { [e: string]: Array<(a?: unknown) => void> } = {};
         const emit = (e: string, a?: unknown) => self.later(() => (listeners[e] || []).forEach((fn) => fn(a)));
-        const sock = net.connect({ host: options.host, port: options.port });
+        const route = self.opts.netRoute ? self.opts.netRoute(options.host, options.port) : isLoopback(options.host) ? { host: options.host, port: options.port } : null;
+        if (!route) {
+          // Refused like an unreachable host: an error, then close.
+          emit('error', `simulated net: ${options.host}:${options.port} is not reachable from a simulation (map it with netRoute)`);
+          emit('close');
+          return { write() {}, end() {}, on(event: string, fn: (a?: unknown) => void) { (listeners[event] = listeners[event] || []).push(fn); } };
+        }
+        const sock = net.connect({ host: route.host, port: route.port });
         self.sockets.add(sock);
         sock.on('connect', () => self.later(onConnect));
         sock.on('data', (d: Buffer) => emit('data', d.toString('latin1')));

@@ -188,3 +188,18 @@ describe('EspruinoSim', function () {
     });
   });
 });
+
+describe('simulated net stays on this machine', () => {
+  it('refuses a non-loopback host when no netRoute maps it', async () => {
+    const { EspruinoSim: Sim, isLoopback } = await import('../../bridge/sim/espruino-sim.js');
+    expect(['127.0.0.1', '127.9.9.9', 'localhost', '::1'].every(isLoopback)).to.equal(true);
+    expect(['192.168.1.10', '10.0.0.1', '8.8.8.8', 'example.com'].some(isLoopback)).to.equal(false);
+    const sim = new Sim();
+    sim.load("var log=[]; var s=require('net').connect({host:'192.168.1.10',port:1883},function(){log.push('connected')}); s.on('error',function(e){log.push('error '+e)}); s.on('close',function(){log.push('close')});");
+    sim.advance(10);
+    const log = sim.context.log as string[];
+    expect(log[0]).to.match(/^error simulated net: 192\.168\.1\.10:1883 is not reachable/);
+    expect(log[1]).to.equal('close');
+    sim.dispose();
+  });
+});
