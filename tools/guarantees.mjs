@@ -49,7 +49,7 @@ p();
 p('| Buffer | On the wire (CONTRACT §9) | Under a fault, the runtime promises |');
 p('|---|---|---|');
 p('| **SingleLatest** | QoS 1, retained; offline: latest only; re-published after every reconnect | The reader converges to the last value within a bound after the link is back (reconnect backoff + one round trip), even when the broker lost its retained copy. Intermediate values may collapse. Memory O(1) per link. |');
-p('| **Mailbox** | QoS 1, not retained; offline: latest only | A command is executed **at most once** (never duplicated). A command issued once the path is up is executed. Commands overwritten before delivery are lost by design (one slot) — see the known gaps for commands issued while the gateway is cut off. |');
+p('| **Mailbox** | QoS 1, not retained; offline: latest only | A command is executed **at most once** (never duplicated). A command issued while the subscriber is cut off is kept by the broker (persistent session) and executed once the link is back; one issued once the path is up is executed. Commands overwritten before delivery are lost by design (one slot: a burst delivered after an outage keeps only the newest). |');
 p('| **SpmcRing** | QoS 0 + sequence envelope; offline queue 32, oldest dropped | **Every value is received or counted** under exactly one cause: overwritten in a ring before a slow reader read it, dropped from the bounded offline queue, dropped at a backed-up connection, or lost in transit (detected by the sequence number). received + gaps = produced, exactly. Memory bounded by the ring and queue capacities. |');
 p();
 p('Gap causes are measured where they happen: ring overwrite = the records\' `dropped` metric (Lagged(n) of a reader) ' +
@@ -137,22 +137,24 @@ p();
 
 p('## Known gaps (measured, not yet fixed)');
 p();
-p('Each is pinned by a failing test in `test/faults/known-bugs.test.ts`.');
+p('The first is pinned by a failing test in `test/faults/known-bugs.test.ts`; the others are design limits the scenarios measure.');
 p();
 p('1. **SingleLatest over the serial line is not re-synced after a lost frame.** AimX events are pushed once; when ' +
   'noise destroys the frame carrying the last value of a quiet record, the gateway twin (and MQTT) stay stale until the ' +
   'device changes it again. Rings notice (the next `seq` shows the gap); SingleLatest has no next value to notice with.');
-p('2. **A Mailbox command published while the gateway is cut off from the broker is lost.** The gateway connects with ' +
-  'a clean session, so the broker keeps no queue for it; the operator got a PUBACK from the broker. Measured above: ' +
-  '"Last command during the fault executed" is *no* for every gateway↔broker fault. (Commands issued once the path is ' +
-  'back are executed exactly once.)');
-p('3. **Serial frames carry no checksum.** COBS and JSON catch truncation and most garbage, but a bit flip that keeps ' +
+p('2. **Serial frames carry no checksum.** COBS and JSON catch truncation and most garbage, but a bit flip that keeps ' +
   'the frame valid JSON is accepted: in a value it is silent corruption, in a `seq` it inflates or hides gaps (see the ' +
   'bit-flip scenario\'s "Corrupted but accepted"). AimX v3 has no integrity field.');
-p('4. **Ring values in RAM at a power cut are not counted.** The record sequence restarts at 1 after boot, and a ' +
+p('3. **Ring values in RAM at a power cut are not counted.** The record sequence restarts at 1 after boot, and a ' +
   'receiver treats a backwards sequence as a restart, so values queued offline when power was lost disappear from ' +
   'the accounting (see board-power-cycle: lostAtPowerOffUncounted). SingleLatest values persisted with ' +
   '`persistLatest` are restored and re-published.');
+p('4. **A Mailbox command issued while the broker itself is down** reaches the device only if the operator\'s client ' +
+  'queues it (MQTT.js does for QoS 1) and the broker is not restarted without persistence after accepting it.');
+p();
+p('Fixed after the harness found it: a Mailbox command published while the gateway was cut off from the broker was ' +
+  'lost (clean session). The MQTT connectors now keep a persistent session when an inbound link is QoS ≥ 1 ' +
+  '(commit 5d58ddc); `gateway-link.test.ts` pins it per broker.');
 p();
 
 writeFileSync(outFile, lines.join('\n'));

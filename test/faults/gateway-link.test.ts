@@ -6,7 +6,8 @@
  */
 import { recordScenario } from './results.js';
 import { runScenario, type Fault } from './scenario.js';
-import { prng, sleep, startRig, type BrokerKind, type Rig } from './rig.js';
+import { expect } from 'chai';
+import { prng, sleep, startRig, within, type BrokerKind, type Rig } from './rig.js';
 
 const partition: Fault = {
   start: (r) => r.proxy!.partition(),
@@ -47,6 +48,8 @@ for (const kind of ['aedes', 'mosquitto'] as BrokerKind[]) {
       const t0 = Date.now();
       rig = await startRig({ broker: kind });
       const m = await runScenario(rig, partition, { faultMs: 1500, latestBoundMs: 6000 });
+      // Persistent session (bridge/mqtt, 5d58ddc): the broker keeps the commands for the gateway.
+      expect(m.figures!.lastCommandDuringFaultDelivered, 'the last command issued during the partition executed').to.equal(true);
       recordScenario(`gateway-partition-${kind}`, { title: 'Network partition between gateway and broker', fault: 'partition', path: 'gateway↔broker', broker: kind, ...m, durationMs: Date.now() - t0 });
     });
 
@@ -55,6 +58,19 @@ for (const kind of ['aedes', 'mosquitto'] as BrokerKind[]) {
       rig = await startRig({ broker: kind });
       const m = await runScenario(rig, flaky(7), { faultMs: 2000, latestBoundMs: 6000 });
       recordScenario(`gateway-flaky-${kind}`, { title: 'Latency and connection resets between gateway and broker', fault: 'delay+reset', path: 'gateway↔broker', broker: kind, ...m, figures: { ...m.figures, proxyResets: rig.proxy!.stats.resets }, durationMs: Date.now() - t0 });
+    });
+
+    // Regression: found by this harness (a command published during a cut was lost with a clean
+    // session); fixed in bridge/mqtt 5d58ddc (persistent session when an inbound link is QoS ≥ 1).
+    it('delivers a Mailbox command published while the gateway is cut off, once, after the link is back', async () => {
+      rig = await startRig({ broker: kind });
+      rig.proxy!.partition();
+      await rig.op.publishAsync('aimdb/pico/actuator/cmd/set', JSON.stringify({ open: true, n: 1 }), { qos: 1 });
+      await sleep(500);
+      rig.proxy!.heal();
+      await within(() => rig!.dev.executed.length === 1, 8000, 'the command at the device');
+      await sleep(500);
+      expect(rig.dev.executed.map((c: any) => c.n)).to.deep.equal([1]);
     });
 
     it('broker killed and restarted (1.5 s down, state lost)', async () => {
@@ -66,4 +82,3 @@ for (const kind of ['aedes', 'mosquitto'] as BrokerKind[]) {
   });
 }
 
-void sleep;
