@@ -41,7 +41,7 @@ p();
 p(`Measured by the reliability harness (\`test/faults/\`, \`test/fuzz/\`, \`test/soak/\`) on Node ${results.node}, ` +
   `last recorded ${results.updated}. Every scenario runs on 127.0.0.1 with real brokers (aedes in-process, ` +
   'mosquitto as a process), the real gateway, a simulated AimX device on an in-memory serial line, and a ' +
-  'board running the core MCU MQTT client on Node sockets. Figures are from one run: timings vary from run to run; the ' +
+  'board running the core MCU MQTT client on Node sockets, and the real climate-sensor ESP32 bundle on the simulated Espruino board (bridge/sim). Figures are from one run: timings vary from run to run; the ' +
   'counts must add up exactly every time (the tests assert it).');
 p();
 p('## The promises, per buffer');
@@ -147,7 +147,7 @@ p('2. **Serial frames carry no checksum.** COBS and JSON catch truncation and mo
   'bit-flip scenario\'s "Corrupted but accepted"). AimX v3 has no integrity field.');
 p('3. **Ring values in RAM at a power cut are not counted.** The record sequence restarts at 1 after boot, and a ' +
   'receiver treats a backwards sequence as a restart, so values queued offline when power was lost disappear from ' +
-  'the accounting (see board-power-cycle: lostAtPowerOffUncounted). SingleLatest values persisted with ' +
+  'the accounting (see board-power-cycle and sim-esp32-power-cycle). SingleLatest values persisted with ' +
   '`persistLatest` are restored and re-published.');
 p('4. **A Mailbox command issued while the broker itself is down** reaches the device only if the operator\'s client ' +
   'queues it (MQTT.js does for QoS 1) and the broker is not restarted without persistence after accepting it.');
