@@ -25,6 +25,8 @@ const boardName = arg('board');
 const appName = arg('app');
 const port = arg('port');
 const imageOnly = process.argv.includes('--image');
+// Prints the espruino command instead of running it (tests; checking what `make flash` would do).
+const dryRun = process.argv.includes('--dry-run');
 if (!boardName || !appName) fail('usage: tools/flash.mjs --board <board> --app <app> (--image | --port <port>)');
 let board;
 try {
@@ -84,6 +86,10 @@ if (imageOnly) {
   if (board.codeIn === 'flash') args.push('--config', 'SAVE_ON_SEND=1');
   else args.push('-e', 'save()');
   step(3, `espruino ${args.join(' ')}`);
+}
+if (dryRun) {
+  console.log('      (dry run: not started)');
+  process.exit(0);
 }
 const r = spawnSync(cli, args, { cwd: ROOT, stdio: 'inherit', timeout: 300_000 });
 if (r.status !== 0) fail(`the espruino CLI failed (exit ${r.status})`);

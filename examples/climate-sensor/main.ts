@@ -5,7 +5,7 @@
  * the core's MCU connector. Without a network (the host-driven engine tests) it runs link-free.
  */
 import { builder, keyTable, mailbox, ring, singleLatest, utf8Decode } from '../../core/index.js';
-import type { Connector, Payload, RuntimeContext } from '../../core/index.js';
+import type { Connector, Database, Payload, RuntimeContext } from '../../core/index.js';
 import { mqttConnector } from '../../core/mqtt/index.js';
 import { persistLatest } from '../../targets/espruino/persist.js';
 import type { Platform } from '../../targets/espruino/boot.js';
@@ -66,7 +66,7 @@ function sample(nowMs: number): { celsius: number; humidity: number } {
  * @example
  * bootEspruino(main, board); // the board bundle's entry does this
  */
-export function main(platform: ClimatePlatform): { stop(): void } {
+export function main(platform: ClimatePlatform): { stop(): void; db: Database } {
   const rt = platform.runtime;
   const print = platform.print;
   const online = !!(platform.sockets && platform.startWifi);
@@ -131,5 +131,6 @@ export function main(platform: ClimatePlatform): { stop(): void } {
       if (wifi) wifi.stop();
       db.stop();
     },
+    db: db,
   };
 }

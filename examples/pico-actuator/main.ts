@@ -7,6 +7,7 @@
  * it has no host-driven fallback (app.json `hostFallback: false`) and one actuator.
  */
 import { builder, keyTable, mailbox, singleLatest } from '../../core/index.js';
+import type { Database } from '../../core/index.js';
 import { aimxServer, serveAimxOnStream } from '../../core/aimx/index.js';
 import type { Platform } from '../../targets/espruino/boot.js';
 
@@ -48,7 +49,7 @@ export type ActuatorPlatform = Pick<Platform, 'runtime' | 'print' | 'openSerial'
  * @example
  * bootEspruino(main, board); // the board bundle's entry does this
  */
-export function main(platform: ActuatorPlatform): { stop(): void } {
+export function main(platform: ActuatorPlatform): { stop(): void; db: Database } {
   const rt = platform.runtime;
   const print = platform.print;
   function pin(name: string, on: boolean) {
@@ -87,5 +88,6 @@ export function main(platform: ActuatorPlatform): { stop(): void } {
       link.close();
       db.stop();
     },
+    db: db,
   };
 }

@@ -6,7 +6,7 @@
  * with and without typed arrays.
  */
 import { builder, key, mailbox, ring, singleLatest, RECV_LAGGED, RECV_VALUE } from '../../core/index.js';
-import type { RecordKey, RuntimeAdapter } from '../../core/index.js';
+import type { Database, RecordKey, RuntimeAdapter } from '../../core/index.js';
 
 /** A reading in the compact ring: `t` ms, `v` tenths of a degree. */
 export interface Reading {
@@ -57,7 +57,7 @@ export const READINGS = 12;
  * @example
  * main({ runtime: manualRuntime(), print: console.log });
  */
-export function main(platform: SmokePlatform): { stop(): void } {
+export function main(platform: SmokePlatform): { stop(): void; db: Database } {
   const print = platform.print;
   const rt = platform.runtime;
   const k = Keys;
@@ -162,5 +162,6 @@ export function main(platform: SmokePlatform): { stop(): void } {
     stop: function () {
       db.stop();
     },
+    db: db,
   };
 }

@@ -40,6 +40,14 @@ describe('make image / tools/flash.mjs', function () {
     expect(existsSync(join(ROOT, 'dist/image/smoke.esp32.hex'))).to.equal(false);
   });
 
+  it('flashes a RAM board with save() and a flash board with SAVE_ON_SEND=1 (dry run)', () => {
+    const esp32 = flashTool(['--board', 'esp32', '--app', 'smoke', '--port', '/dev/ttyUSB0', '--dry-run']);
+    expect(esp32.status, esp32.out).to.equal(0);
+    expect(esp32.out).to.include('espruino --board boards/esp32/ESP32.json -p /dev/ttyUSB0 dist/smoke.esp32.js -e save()');
+    const pico = flashTool(['--board', 'pico', '--app', 'smoke', '--port', '/dev/ttyACM0', '--dry-run']);
+    expect(pico.out).to.include('espruino --board boards/pico/PICO_R1_3.json -p /dev/ttyACM0 dist/smoke.pico.js --config SAVE_ON_SEND=1');
+  });
+
   it('refuses to flash without a PORT and says how', () => {
     const r = flashTool(['--board', 'pico', '--app', 'smoke', '--port', '']);
     expect(r.status).to.equal(1);
