@@ -445,6 +445,23 @@ export class EspruinoSim {
         if (!(name in cache)) cache[name] = modules[name]();
         return cache[name];
       },
+      // `Modules.addCached(id, source)`: a module's source, run as CommonJS on first `require(id)`
+      // (how dist/aimdb-core.js is loaded from Storage on a device).
+      Modules: {
+        addCached: (id: string, source: string) => {
+          modules[id] = () => {
+            const wrapper = vm.runInContext('(function (module, exports) {\n' + source + '\n})', this.context, { filename: id });
+            const module = { exports: {} as unknown };
+            wrapper(module, module.exports);
+            return module.exports;
+          };
+          delete cache[id];
+        },
+        removeCached: (id: string) => {
+          delete modules[id];
+          delete cache[id];
+        },
+      },
     };
   }
 }

@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkArtifact } from '../../tools/es5check.mjs';
 import { checkDeclarationOrder } from '../../tools/hoist.mjs';
+import { EspruinoSim } from '../../bridge/sim/espruino-sim.js';
 import { DIST, ENGINES, ensureBuilt, runOnEngine } from './helpers.js';
 
 describe('dist/ artifacts', function () {
@@ -37,6 +38,13 @@ describe('dist/ artifacts', function () {
     expect(core.DEV).to.equal(false);
     expect(typeof core.builder).to.equal('function');
     expect(typeof core.manualRuntime).to.equal('function');
+  });
+
+  it('the core loads with Modules.addCached and require on the simulated board', () => {
+    const sim = new EspruinoSim();
+    (sim.context as any).Modules.addCached('aimdb', readFileSync(join(DIST, 'aimdb-core.js'), 'utf8'));
+    sim.load(`var A = require('aimdb'); var rt = A.manualRuntime(); print(typeof A.builder + ' ' + A.DEV + ' ' + rt.name);`);
+    expect(sim.lines).to.deep.equal(['function false host']);
   });
 
   for (const engine of ENGINES) {
