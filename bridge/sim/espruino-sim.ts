@@ -16,6 +16,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { Duplex } from 'node:stream';
 import vm from 'node:vm';
 
 /** Globals removed from the context (missing on Espruino, ENGINES.md §1). */
@@ -175,6 +176,23 @@ export class EspruinoSim {
         return u.baud;
       },
     };
+  }
+
+  /**
+   * The Node side of a serial port as a Node `Duplex` stream (bytes the device writes are readable;
+   * bytes written to the stream reach the device), e.g. to pipe it into a gateway's serial code.
+   */
+  uartStream(name = 'Serial1'): Duplex {
+    const u = this.uart(name);
+    const stream = new Duplex({
+      read() {},
+      write(chunk: Buffer, _enc, cb) {
+        u.write(chunk);
+        cb();
+      },
+    });
+    u.onData((b) => stream.push(b));
+    return stream;
   }
 
   /** A built-in module as the device's `require` returns it (for tests of the target's ports). */

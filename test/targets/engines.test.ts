@@ -63,6 +63,9 @@ describe('board bundles on ES5 engines', function () {
           expect(r.lines.filter((l) => /^error/.test(l))).to.deep.equal([]);
         });
       }
+      it('boots in a vm context without the missing globals', () => {
+        expect(runInBareVm(readFileSync(b.file, 'utf8'), 5000).filter((l) => /^error/.test(l))).to.deep.equal([]);
+      });
     });
   }
 });

@@ -80,6 +80,18 @@ describe('EspruinoSim', function () {
     });
   });
 
+  describe('uartStream', () => {
+    it('is a Node Duplex over Serial1', async () => {
+      const sim = new EspruinoSim({ time: 'real' });
+      sim.load("Serial1.setup(9600); Serial1.on('data', function (d) { Serial1.write('<' + d + '>'); });");
+      const stream = sim.uartStream('Serial1');
+      const got = new Promise<string>((resolve) => stream.once('data', (b: Buffer) => resolve(b.toString('latin1'))));
+      stream.write(Buffer.from('hi'));
+      expect(await got).to.equal('<hi>');
+      sim.dispose();
+    });
+  });
+
   describe("require('net') and espruinoSockets", () => {
     it('connects to a loopback server and echoes binary data', async () => {
       const server = net.createServer((s) => s.pipe(s));
