@@ -170,7 +170,7 @@ export type Payload = string | ByteChunk;
 
 /** Per-link options; connectors read the ones they know. */
 export interface LinkOptions {
-  /** MQTT QoS. Default from the buffer's wire policy (Mailbox 1, others 0). */
+  /** MQTT QoS. Default from the buffer's wire policy (ring 0; SingleLatest and Mailbox 1). */
   qos?: 0 | 1 | 2;
   /** MQTT retain. Default from the wire policy (SingleLatest true). */
   retain?: boolean;

@@ -135,13 +135,13 @@ p('| Gateway `checkConfig` | any JSON: a config or a ConfigError (`INVALID_CONFI
 p('| Twin deserializers (`jsonPayload` on MQTT inbound routes) | `deliver` never throws; received = produced + decodeErrors exactly |');
 p();
 
-p('## Known gaps (measured, not yet fixed)');
+p('## Known limits (measured)');
 p();
-p('The first is pinned by a failing test in `test/faults/known-bugs.test.ts`; the others are design limits the scenarios measure.');
+p('Design limits the scenarios measure; each is a place where the runtime counts or bounds a loss rather than preventing it.');
 p();
-p('1. **SingleLatest over the serial line is not re-synced after a lost frame.** AimX events are pushed once; when ' +
-  'noise destroys the frame carrying the last value of a quiet record, the gateway twin (and MQTT) stay stale until the ' +
-  'device changes it again. Rings notice (the next `seq` shows the gap); SingleLatest has no next value to notice with.');
+p('1. **SingleLatest over the serial line converges by re-sync, not by retransmission.** AimX events are pushed once; ' +
+  'when noise destroys the frame carrying the last value of a quiet record, the gateway re-reads every mirrored ' +
+  'SingleLatest each `resync_ms` (default 1000 ms) and converges within that bound (`test/faults/resync.test.ts`).');
 p('2. **Serial frames carry no checksum.** COBS and JSON catch truncation and most garbage, but a bit flip that keeps ' +
   'the frame valid JSON is accepted: in a value it is silent corruption, in a `seq` it inflates or hides gaps (see the ' +
   'bit-flip scenario\'s "Corrupted but accepted"). AimX v3 has no integrity field.');
@@ -152,9 +152,11 @@ p('3. **Ring values in RAM at a power cut are not counted.** The record sequence
 p('4. **A Mailbox command issued while the broker itself is down** reaches the device only if the operator\'s client ' +
   'queues it (MQTT.js does for QoS 1) and the broker is not restarted without persistence after accepting it.');
 p();
-p('Fixed after the harness found it: a Mailbox command published while the gateway was cut off from the broker was ' +
+p('Fixed after the harness found them: a Mailbox command published while the gateway was cut off from the broker was ' +
   'lost (clean session). The MQTT connectors now keep a persistent session when an inbound link is QoS ≥ 1 ' +
-  '(commit 5d58ddc); `gateway-link.test.ts` pins it per broker.');
+  '(commit 5d58ddc); `gateway-link.test.ts` pins it per broker. A SingleLatest update lost on the serial line left the ' +
+  'twin stale until the device changed it again; device sessions now re-sync SingleLatest records ' +
+  '(`test/faults/resync.test.ts`).');
 p();
 
 writeFileSync(outFile, lines.join('\n'));

@@ -20,6 +20,8 @@ export interface DeclaredRecord {
   writable: boolean;
   /** MQTT devices: the topic the board publishes it on (default `<prefix>/<node>/<key with / for .>`). */
   topic?: string;
+  /** MQTT devices: the topic the board takes commands for it on (default `<topic>/set`). */
+  command_topic?: string;
 }
 
 /** One device mirrored by the gateway. */
@@ -43,6 +45,11 @@ export interface DeviceConfig {
   /** First reconnect delay, ms (default 500); doubles up to `reconnect_max_ms` (default 10000). */
   reconnect_ms: number;
   reconnect_max_ms: number;
+  /**
+   * How often SingleLatest twins are re-read from the device (ms; 0: never), so that a state update
+   * lost on the line converges within this bound. Default 1000.
+   */
+  resync_ms: number;
 }
 
 /** The whole gateway configuration, defaults applied. */
@@ -166,7 +173,7 @@ function checkDevice(c: Checker, raw: Json, path: string, seen: Set<string>): De
     if (raw === null || raw === undefined) c.add(path, 'expected a device mapping');
     return undefined;
   }
-  c.keys(o, path, ['name', 'transport', 'mqtt', 'token', 'records', 'include', 'reconnect_ms', 'reconnect_max_ms']);
+  c.keys(o, path, ['name', 'transport', 'mqtt', 'token', 'records', 'include', 'reconnect_ms', 'reconnect_max_ms', 'resync_ms']);
   const name = c.str(o.name, join(path, 'name'), undefined, (s) => (/^[A-Za-z0-9_-]+$/.test(s) ? undefined : 'device names use letters, digits, - and _ only'));
   if (o.name === undefined) c.add(join(path, 'name'), 'required');
   if (name && seen.has(name)) c.add(join(path, 'name'), `duplicate device name '${name}'`);
@@ -190,7 +197,7 @@ function checkDevice(c: Checker, raw: Json, path: string, seen: Set<string>): De
       const rp = join(join(path, 'records'), i);
       const ro = c.obj(r, rp);
       if (!ro) return;
-      c.keys(ro, rp, ['key', 'buffer', 'capacity', 'writable', 'topic']);
+      c.keys(ro, rp, ['key', 'buffer', 'capacity', 'writable', 'topic', 'command_topic']);
       const key = c.str(ro.key, join(rp, 'key'), undefined, (s) => keyNameProblem(s));
       if (ro.key === undefined) c.add(join(rp, 'key'), 'required');
       const buffer = c.oneOf(ro.buffer, join(rp, 'buffer'), 'single_latest', ['spmc_ring', 'single_latest', 'mailbox']);
@@ -200,8 +207,11 @@ function checkDevice(c: Checker, raw: Json, path: string, seen: Set<string>): De
         capacity: c.int(ro.capacity, join(rp, 'capacity'), buffer === 'spmc_ring' ? 64 : 1, 1, 1_000_000),
         writable: c.bool(ro.writable, join(rp, 'writable'), buffer === 'mailbox'),
       };
+      const noWild = (t: string) => (/[#+]/.test(t) ? 'a topic to publish on cannot contain + or #' : undefined);
       const topic = c.str(ro.topic, join(rp, 'topic'));
       if (topic) rec.topic = topic;
+      const commandTopic = c.str(ro.command_topic, join(rp, 'command_topic'), undefined, noWild);
+      if (commandTopic) rec.command_topic = commandTopic;
       (records as DeclaredRecord[]).push(rec);
     });
   } else if (o.records !== undefined) c.add(join(path, 'records'), `expected 'discover' or a list of records, got ${describe(o.records)}`);
@@ -212,6 +222,7 @@ function checkDevice(c: Checker, raw: Json, path: string, seen: Set<string>): De
     include: c.strList(o.include, join(path, 'include'), ['#']),
     reconnect_ms: c.int(o.reconnect_ms, join(path, 'reconnect_ms'), 500, 10, 600_000),
     reconnect_max_ms: c.int(o.reconnect_max_ms, join(path, 'reconnect_max_ms'), 10_000, 10, 3_600_000),
+    resync_ms: c.int(o.resync_ms, join(path, 'resync_ms'), 1000, 0, 3_600_000),
   };
   if (transport) dev.transport = transport;
   if (mqtt) dev.mqtt = mqtt;

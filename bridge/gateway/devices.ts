@@ -75,6 +75,11 @@ export class DeviceSession {
   private subs: ClientSubscription[] = [];
   private stopped = true;
   private retryTimer: NodeJS.Timeout | null = null;
+  private resyncTimer: NodeJS.Timeout | null = null;
+  /** JSON of the last value delivered per SingleLatest key (what a re-sync compares against). */
+  private lastJson = new Map<string, string>();
+  /** Values a re-sync found different from the twin (the update that carried them was lost). */
+  resynced = 0;
   private delay: number;
   private connecting: Promise<void> | null = null;
 
@@ -163,6 +168,7 @@ export class DeviceSession {
   private onClosed(conn: AimxConnection, reason?: string): void {
     if (this.conn !== conn) return;
     this.conn = null;
+    this.stopResync();
     this.subs = [];
     if (this.stopped) return;
     this.reconnects++;
@@ -185,6 +191,7 @@ export class DeviceSession {
   bind(routes: Map<string, InboundRoute[]>, statusRoutes: InboundRoute[]): void {
     for (const s of this.subs) s.close();
     this.subs = [];
+    this.stopResync();
     this.routes = routes;
     this.statusRoutes = statusRoutes;
     this.publishStatus();
@@ -194,9 +201,12 @@ export class DeviceSession {
   private subscribeAll(): void {
     const conn = this.conn;
     if (!conn || this.subs.length > 0) return;
+    const latest = new Set((this.records ?? []).filter((r) => r.buffer === 'single_latest').map((r) => r.key));
     for (const [key, routes] of this.routes) {
+      const track = latest.has(key);
       const sub = conn.client.subscribe(key, {
         onUpdate: (u) => {
+          if (track) this.lastJson.set(key, JSON.stringify(u.value));
           for (const r of routes) {
             if (u.skipped > 0) r.metrics.gaps += u.skipped;
             r.deliver(u.value as Payload);
@@ -208,6 +218,54 @@ export class DeviceSession {
       });
       this.subs.push(sub);
     }
+    this.startResync(conn, latest);
+  }
+
+  /**
+   * SingleLatest re-sync: a state update lost on the line (a corrupted or truncated frame) leaves no
+   * gap to notice on a quiet record, so every `resync_ms` the session reads each mirrored
+   * SingleLatest with `record.get` and delivers it when it differs from what the twin last got.
+   * Rings need no re-sync: their lost values are counted as gaps.
+   */
+  private startResync(conn: AimxConnection, keys: Set<string>): void {
+    this.stopResync();
+    const every = this.config.resync_ms;
+    const watched = [...keys].filter((k) => this.routes.has(k));
+    if (!every || watched.length === 0) return;
+    let busy = false;
+    this.resyncTimer = setInterval(() => {
+      if (busy || this.conn !== conn || conn.closed) return;
+      busy = true;
+      void (async () => {
+        for (const key of watched) {
+          let value: unknown;
+          try {
+            // A request or reply lost on a noisy line must not hold the next ticks: one interval each.
+            value = await Promise.race([
+              conn.getRecord(key),
+              new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), every).unref()),
+            ]);
+          } catch {
+            continue; // no value yet, a lost frame, or the link going down: the next tick tries again
+          }
+          if (value === undefined || value === null) continue;
+          const json = JSON.stringify(value);
+          if (json === this.lastJson.get(key)) continue;
+          this.lastJson.set(key, json);
+          this.resynced++;
+          this.log('debug', `device '${this.name}': re-synced '${key}' (an update was lost on the line)`);
+          for (const r of this.routes.get(key) ?? []) r.deliver(value as Payload);
+        }
+      })().finally(() => {
+        busy = false;
+      });
+    }, every);
+    this.resyncTimer.unref();
+  }
+
+  private stopResync(): void {
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    this.resyncTimer = null;
   }
 
   /** Writes a command to the device. Resolves false (and logs) when it was refused or lost. */
@@ -226,6 +284,7 @@ export class DeviceSession {
   /** Stops reconnecting and closes the connection. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopResync();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     const c = this.conn;

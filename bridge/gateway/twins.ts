@@ -73,7 +73,7 @@ export function planTwins(config: EdgeConfig, sessions: Map<string, DeviceSessio
   for (const dev of config.devices) {
     const name = dev.name;
     const session = sessions.get(name);
-    const rows: Array<RemoteRecord & { topic?: string }> | null =
+    const rows: Array<RemoteRecord & { topic?: string; command_topic?: string }> | null =
       session?.records ?? (Array.isArray(dev.records) ? (dev.records as DeclaredRecord[]) : null);
     if (dev.transport) {
       plan.push({ key: `${name}.${STATUS_KEY}`, device: name, deviceKey: STATUS_KEY, role: 'status', buffer: singleLatest(), from: [`device://${name}/${STATUS_KEY}`], to: `mqtt://${p}/${name}/status`, writable: false });
@@ -87,7 +87,7 @@ export function planTwins(config: EdgeConfig, sessions: Map<string, DeviceSessio
       } else {
         // A board that speaks MQTT publishes its values and subscribes to its commands itself.
         if (r.buffer !== 'mailbox') plan.push({ key: twinKey, device: name, deviceKey: r.key, role: 'state', buffer: bufferOf(r), from: [`mqtt://${base}`], writable: false });
-        if (r.writable) plan.push({ key: `${twinKey}.set`, device: name, deviceKey: r.key, role: 'command', buffer: mailbox(), from: [], to: `mqtt://${base}/set`, writable: true });
+        if (r.writable) plan.push({ key: `${twinKey}.set`, device: name, deviceKey: r.key, role: 'command', buffer: mailbox(), from: [], to: `mqtt://${r.command_topic ?? base + '/set'}`, writable: true });
       }
     }
   }

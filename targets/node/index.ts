@@ -8,3 +8,4 @@ export { openSerialPort } from './serial.js';
 export type { SerialOptions, SerialPortLike } from './serial.js';
 export { recvAsync, values, withTimeout } from './async.js';
 export type { RecvResult } from './async.js';
+export { nodeSockets, toBuffer } from './net.js';

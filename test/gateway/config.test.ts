@@ -57,6 +57,7 @@ describe('gateway config', () => {
         include: ['#'],
         reconnect_ms: 500,
         reconnect_max_ms: 10000,
+        resync_ms: 1000,
       });
       expect(cfg.dashboard).to.deep.equal({ enabled: true, host: '127.0.0.1', port: 8081 });
     });

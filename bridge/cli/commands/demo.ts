@@ -1,0 +1,62 @@
+/**
+ * `aimdb demo`: the gateway, an embedded broker and two simulated boards running the real firmware
+ * bundles (see bridge/demo/demo.ts). Runs until Ctrl-C, or for `--duration` ms.
+ */
+import { startDemo } from '../../demo/demo.js';
+import { CliCommand, UsageError } from '../registry.js';
+
+const USAGE = `Usage: aimdb demo [--duration MS] [--mqtt-port N] [--aimx-port N] [--ws-port N] [--dashboard-port N]
+  --duration MS        stop after MS milliseconds (default: until Ctrl-C)
+  --mqtt-port N        embedded broker port (default 1883; 0 picks a free one)
+  --aimx-port N        AimX TCP port (default 7350)
+  --ws-port N          AimX WebSocket port (default 7351)
+  --dashboard-port N   dashboard and /metrics port (default 8080)
+Needs the bundles in dist/ ('make demo' builds them).`;
+
+function port(v: unknown, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) throw new UsageError(`--${name} must be a port number from 0 to 65535`, USAGE);
+  return v;
+}
+
+export const command: CliCommand = {
+  name: 'demo',
+  summary: 'run the gateway with an embedded broker and simulated boards (real bundles)',
+  usage: USAGE,
+  flags: { duration: 'number', 'mqtt-port': 'number', 'aimx-port': 'number', 'ws-port': 'number', 'dashboard-port': 'number' },
+  async run(ctx) {
+    if (ctx.args.length > 0) throw new UsageError(`unexpected argument '${ctx.args[0]}'`, USAGE);
+    const duration = ctx.flags.duration as number | undefined;
+    if (duration !== undefined && (!(duration > 0) || !Number.isFinite(duration))) throw new UsageError('--duration must be a positive number of milliseconds', USAGE);
+    let demo;
+    try {
+      demo = await startDemo({
+        print: (l) => ctx.out(l),
+        mqttPort: port(ctx.flags['mqtt-port'], 'mqtt-port'),
+        aimxPort: port(ctx.flags['aimx-port'], 'aimx-port'),
+        wsPort: port(ctx.flags['ws-port'], 'ws-port'),
+        dashboardPort: port(ctx.flags['dashboard-port'], 'dashboard-port'),
+      });
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      ctx.err(`aimdb demo: ${(e as Error).message}`);
+      return 1;
+    }
+    await new Promise<void>((resolve) => {
+      const t = duration !== undefined ? setTimeout(resolve, duration) : undefined;
+      ctx.signal.addEventListener(
+        'abort',
+        () => {
+          if (t) clearTimeout(t);
+          resolve();
+        },
+        { once: true },
+      );
+      if (ctx.signal.aborted) resolve();
+    });
+    ctx.out('stopping: boards, gateway, broker');
+    await demo.stop();
+    ctx.out('stopped');
+    return 0;
+  },
+};

@@ -1,0 +1,199 @@
+/**
+ * The demo (`make demo`, `aimdb demo`): the edge gateway with its embedded MQTT broker, and the two
+ * example apps as simulated boards running their real firmware bundles from `dist/`:
+ * - `climate-sensor` on an ESP32, publishing over MQTT (its broker address is mapped to the
+ *   embedded broker on loopback);
+ * - `pico-actuator` on an Espruino Pico, serving AimX over COBS on a simulated UART to the gateway.
+ * An operator client sends commands through the broker, and the demo prints live values.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import mqtt from 'mqtt';
+import type { ByteStream, ByteStreamHandlers } from '../../core/index.js';
+import { dialStream } from '../aimx/index.js';
+import { checkConfig } from '../gateway/config.js';
+import { Gateway, type GatewayEndpoints } from '../gateway/gateway.js';
+import { bootBundle, type EspruinoSim } from '../sim/espruino-sim.js';
+
+/** Options of {@link startDemo}. */
+export interface DemoOptions {
+  /** Embedded broker port. Default 1883 (0: any free port). */
+  mqttPort?: number;
+  /** AimX TCP port. Default 7350. */
+  aimxPort?: number;
+  /** AimX WebSocket port. Default 7351. */
+  wsPort?: number;
+  /** Dashboard and /metrics port. Default 8080. */
+  dashboardPort?: number;
+  /** Where the bundles are. Default `<repo>/dist`. */
+  distDir?: string;
+  /** Output lines. */
+  print: (line: string) => void;
+  /** Interval of the live value line, ms. Default 2000. */
+  reportMs?: number;
+  /** Interval of the operator's valve commands, ms. Default 5000. */
+  commandMs?: number;
+}
+
+/** A running demo. */
+export interface Demo {
+  gateway: Gateway;
+  endpoints: GatewayEndpoints;
+  boards: { esp32: EspruinoSim; pico: EspruinoSim };
+  /** Stops boards, operator, gateway and broker. */
+  stop(): Promise<void>;
+}
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const ESP32_BROKER_PORT = 1883;
+
+function bundle(dist: string, name: string): string {
+  const file = join(dist, name);
+  if (!existsSync(file)) throw new Error(`${file} is missing: run 'make build' first (make demo does)`);
+  return readFileSync(file, 'utf8');
+}
+
+/** The Pico's UART as the gateway's serial port: one byte stream per open. */
+function uartOpener(sim: EspruinoSim): () => Promise<import('../aimx/index.js').MessageConn> {
+  const uart = sim.uart('Serial1');
+  let current: ByteStreamHandlers | null = null;
+  uart.onData((b) => current?.onData(b));
+  return () =>
+    dialStream((h: ByteStreamHandlers): ByteStream => {
+      current = h;
+      // A UART is open as soon as it exists: say so once the link is attached.
+      setImmediate(() => h.onConnect?.());
+      return {
+        write: (chunk) => uart.write(typeof chunk === 'string' ? chunk : Uint8Array.from(chunk as ArrayLike<number>)),
+        close: () => {
+          if (current === h) current = null;
+          h.onClose?.();
+        },
+      };
+    }, 'pico');
+}
+
+function fmt(v: unknown, digits = 1): string {
+  return typeof v === 'number' ? v.toFixed(digits) : '–';
+}
+
+/**
+ * Starts the demo.
+ *
+ * @example
+ * const demo = await startDemo({ print: console.log });
+ * process.on('SIGINT', () => demo.stop());
+ */
+export async function startDemo(o: DemoOptions): Promise<Demo> {
+  const dist = o.distDir ?? join(ROOT, 'dist');
+  const picoCode = bundle(dist, 'pico-actuator.pico.js');
+  const espCode = bundle(dist, 'climate-sensor.esp32.js');
+  const print = o.print;
+  const storage = mkdtempSync(join(tmpdir(), 'aimdb-demo-'));
+
+  // The Pico boots first: the gateway discovers its records over the UART.
+  const pico = bootBundle(picoCode, { board: 'PICO', jsVars: 5100, time: 'real', storageFile: join(storage, 'pico.json'), print: (l) => print(`  [pico] ${l}`) });
+  const config = checkConfig({
+    node_id: 'demo-edge',
+    embedded_broker: { host: '127.0.0.1', port: o.mqttPort ?? 1883 },
+    devices: [
+      { name: 'pico', transport: 'sim://pico' },
+      {
+        name: 'esp32',
+        mqtt: { node: 'climate-esp32-a' },
+        records: [
+          { key: 'climate.temp', buffer: 'spmc_ring', capacity: 256, topic: 'climate/zone-a/temp' },
+          { key: 'climate.hum', buffer: 'spmc_ring', capacity: 256, topic: 'climate/zone-a/hum' },
+          { key: 'climate.config', buffer: 'single_latest', topic: 'climate/zone-a/config', command_topic: 'climate/zone-a/config', writable: true },
+          { key: 'climate.cmd', buffer: 'mailbox', command_topic: 'climate/zone-a/cmd', writable: true },
+        ],
+      },
+    ],
+    remote: { tcp: `127.0.0.1:${o.aimxPort ?? 7350}`, ws: `127.0.0.1:${o.wsPort ?? 7351}` },
+    dashboard: { host: '127.0.0.1', port: o.dashboardPort ?? 8080 },
+    log: { level: 'warn' },
+  });
+  const gateway = new Gateway(config, {
+    simulators: { pico: uartOpener(pico) },
+    onLog: (r) => print(`  [gateway] ${r.level} ${r.source}: ${r.message}`),
+  });
+  const endpoints = await gateway.start();
+  await gateway.ready();
+  const brokerPort = Number(new URL(endpoints.mqtt).port);
+
+  // The ESP32 firmware dials its site's broker; the simulation maps that address to ours.
+  const esp32 = bootBundle(espCode, {
+    board: 'ESP32',
+    jsVars: 16383,
+    time: 'real',
+    wifi: { connectMs: 50 },
+    storageFile: join(storage, 'esp32.json'),
+    netRoute: (_host, port) => (port === ESP32_BROKER_PORT ? { host: '127.0.0.1', port: brokerPort } : null),
+    print: (l) => print(`  [esp32] ${l}`),
+  });
+
+  // An operator on the broker: sample the climate every second, toggle the valve now and then.
+  const operator = await mqtt.connectAsync(endpoints.mqtt, { clientId: 'demo-operator' });
+  const db = () => gateway.db!;
+  // The sensor's configuration is a retained SingleLatest on its own topic: it applies it now and
+  // after every reboot.
+  await operator.publishAsync('climate/zone-a/config', JSON.stringify({ intervalMs: 1000, tempOffset: 0 }), { qos: 1, retain: true });
+  let valveOpen = false;
+  let cmdId = 0;
+  const commandTimer = setInterval(() => {
+    valveOpen = !valveOpen;
+    cmdId++;
+    void operator.publishAsync('aimdb/pico/actuator/valve/cmd/set', JSON.stringify({ id: cmdId, open: valveOpen }), { qos: 1 });
+    print(`  [operator] valve ${valveOpen ? 'open' : 'close'} (command #${cmdId}) -> aimdb/pico/actuator/valve/cmd/set`);
+  }, o.commandMs ?? 5000);
+
+  print('');
+  print('AimDB.js demo: gateway + embedded broker + simulated boards running their real bundles');
+  print(`  MQTT broker   ${endpoints.mqtt}        (try: mosquitto_sub -h 127.0.0.1 -p ${brokerPort} -t '#' -v)`);
+  print(`  AimX TCP      ${endpoints.aimx[0]}       (try: node bin/aimdb.mjs --connect ${endpoints.aimx[0]} record list)`);
+  if (endpoints.aimx[1]) print(`  AimX WS       ${endpoints.aimx[1]}`);
+  if (endpoints.dashboard) print(`  Dashboard     ${endpoints.dashboard}     Prometheus: ${endpoints.metrics}`);
+  print('  Ctrl-C stops everything.');
+  print('');
+
+  const reportTimer = setInterval(() => {
+    const d = db();
+    const latest = (key: string) => {
+      const id = d.findRecord(key);
+      return id >= 0 ? (d.latest(id) as { [k: string]: unknown } | undefined) : undefined;
+    };
+    const temp = latest('esp32.climate.temp');
+    const hum = latest('esp32.climate.hum');
+    const valve = latest('pico.actuator.valve.state');
+    const up = latest('pico.actuator.uptime');
+    const status = latest('pico.$status');
+    const rows = d.records();
+    const gaps = rows.reduce((n, r) => n + r.links.reduce((m, l) => m + l.metrics.gaps, 0), 0);
+    print(
+      `${new Date().toISOString().slice(11, 19)}  esp32 ${fmt(temp?.v)} °C ${fmt(hum?.v)} %RH` +
+        `  |  pico valve ${valve ? (valve.open ? 'OPEN' : 'closed') + ` (cmd #${valve.cmd})` : '–'} up ${up ? up.s + ' s' : '–'} link ${status?.state ?? '–'}` +
+        `  |  ${rows.length} twins, gaps ${gaps}`,
+    );
+  }, o.reportMs ?? 2000);
+
+  let stopped = false;
+  return {
+    gateway,
+    endpoints,
+    boards: { esp32, pico },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(commandTimer);
+      clearInterval(reportTimer);
+      await operator.endAsync().catch(() => {});
+      esp32.kill();
+      esp32.dispose();
+      await gateway.stop();
+      pico.kill();
+      pico.dispose();
+      rmSync(storage, { recursive: true, force: true });
+    },
+  };
+}
