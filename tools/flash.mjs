@@ -7,7 +7,7 @@
 //   flash: uploads to PORT, then `save()` (boards that run code from RAM) or with SAVE_ON_SEND=1
 //          (boards whose code runs from Storage, `codeIn: "flash"`).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadBoard } from './boards.mjs';
 import { ROOT } from './bundles.mjs';
@@ -44,7 +44,17 @@ const reportFile = join(ROOT, 'dist', `${appName}.${boardName}.json`);
 const step = (n, text) => console.log(`[${n}/4] ${text}`);
 
 step(1, `bundle ${relative(ROOT, bundle)}`);
-const stale = !existsSync(bundle) || !existsSync(reportFile) || statSync(appJson).mtimeMs > statSync(bundle).mtimeMs;
+// Rebuild when any input is newer than the bundle: the core, the device targets, the app, the board.
+function newest(path) {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let t = st.mtimeMs;
+  for (const e of readdirSync(path)) t = Math.max(t, newest(join(path, e)));
+  return t;
+}
+const inputs = ['core', 'targets/espruino', 'targets/jerryscript', `examples/${appName}`, `boards/${boardName}`, 'tools'].map((p) => join(ROOT, p));
+const stale = !existsSync(bundle) || !existsSync(reportFile) || Math.max(...inputs.map(newest)) > statSync(bundle).mtimeMs;
 if (stale) {
   console.log('      building (rollup, this app and board only)…');
   const r = spawnSync(join(ROOT, 'node_modules/.bin/rollup'), ['-c', '--silent'], {
