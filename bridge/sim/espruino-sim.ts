@@ -14,10 +14,12 @@
  * hoisting, `Array.prototype.x` being undefined, labels, `arr.length = n` throwing, the JsVar memory
  * model and out-of-memory. See docs/MEMORY.md and tools/hoist.mjs.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { isLoopback, ModuleHost, simNet, SimStorage, simStorage, SimWifi, simWifi, sizeOf } from './espruino-modules.js';
 import { Duplex } from 'node:stream';
 import vm from 'node:vm';
+
+export { isLoopback };
 
 /** Globals removed from the context (missing on Espruino, ENGINES.md §1). */
 export const MISSING_GLOBALS = ['Map', 'Set', 'WeakMap', 'WeakSet', 'Symbol', 'Promise', 'Proxy', 'Reflect', 'setImmediate', 'queueMicrotask', 'RangeError'];
@@ -59,10 +61,6 @@ export interface SimOptions {
   netRoute?: (host: string, port: number) => { host: string; port: number } | null;
 }
 
-/** True for loopback host names and addresses. */
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
 
 interface SimTimer {
   id: number;
@@ -94,16 +92,16 @@ export class EspruinoSim {
   private readonly handlers: { [event: string]: Array<() => void> } = {};
   private readonly sockets = new Set<net.Socket>();
   private readonly uarts: { [name: string]: { device: Array<(s: string) => void>; node: Array<(b: Buffer) => void>; baud: number } } = {};
-  private storage: { [name: string]: unknown } = {};
-  private wifiFailures = 0;
-  private wifiListeners: { [event: string]: Array<(d: unknown) => void> } = {};
+  private readonly wifi: SimWifi;
+  private readonly store: SimStorage;
   private disposed = false;
   /** Output pins the device drove (`digitalWrite`), by name. */
   readonly pins: { [name: string]: boolean } = {};
 
   constructor(options: SimOptions = {}) {
     this.opts = options;
-    if (options.storageFile && existsSync(options.storageFile)) this.storage = JSON.parse(readFileSync(options.storageFile, 'utf8'));
+    this.store = simStorage(options.storageFile);
+    this.wifi = simWifi(this.moduleHost(), options.wifi || {});
     this.context = vm.createContext(this.globals());
     vm.runInContext(MISSING_GLOBALS.map((g) => `delete globalThis.${g};`).join(''), this.context);
     vm.runInContext('var global = globalThis;', this.context);
@@ -207,12 +205,12 @@ export class EspruinoSim {
 
   /** The Storage contents. */
   storageContents(): { [name: string]: unknown } {
-    return JSON.parse(JSON.stringify(this.storage));
+    return this.store.contents();
   }
 
   /** Drops the simulated Wi-Fi link (the device sees `disconnected`). */
   wifiDrop(): void {
-    for (const fn of this.wifiListeners.disconnected || []) fn({ reason: 'sim' });
+    this.wifi.drop();
   }
 
   /** Stops everything: timers, sockets. */
@@ -294,139 +292,17 @@ export class EspruinoSim {
     };
   }
 
-  private netModule() {
-    const self = this;
-    return {
-      connect(options: { host: string; port: number }, onConnect: () => void) {
-        const listeners: { [e: string]: Array<(a?: unknown) => void> } = {};
-        const emit = (e: string, a?: unknown) => self.later(() => (listeners[e] || []).forEach((fn) => fn(a)));
-        const route = self.opts.netRoute ? self.opts.netRoute(options.host, options.port) : isLoopback(options.host) ? { host: options.host, port: options.port } : null;
-        if (!route) {
-          // Refused like an unreachable host: an error, then close.
-          emit('error', `simulated net: ${options.host}:${options.port} is not reachable from a simulation (map it with netRoute)`);
-          emit('close');
-          return { write() {}, end() {}, on(event: string, fn: (a?: unknown) => void) { (listeners[event] = listeners[event] || []).push(fn); } };
-        }
-        const sock = net.connect({ host: route.host, port: route.port });
-        self.sockets.add(sock);
-        sock.on('connect', () => self.later(onConnect));
-        sock.on('data', (d: Buffer) => emit('data', d.toString('latin1')));
-        sock.on('error', (err: Error) => emit('error', err.message));
-        sock.on('close', () => {
-          self.sockets.delete(sock);
-          emit('close');
-        });
-        return {
-          write(data: string) {
-            if (!sock.destroyed) sock.write(Buffer.from(data, 'latin1'));
-          },
-          end() {
-            sock.end();
-          },
-          on(event: string, fn: (a?: unknown) => void) {
-            (listeners[event] = listeners[event] || []).push(fn);
-          },
-        };
-      },
-    };
-  }
-
-  private wifiModule() {
-    const self = this;
-    const w = this.opts.wifi || {};
-    return {
-      connect(_ssid: string, _options: unknown, cb: (err: unknown) => void) {
-        self.addTimer(() => {
-          if (self.wifiFailures < (w.failFirst || 0)) {
-            self.wifiFailures++;
-            cb('auth failed');
-          } else {
-            cb(null);
-            for (const fn of self.wifiListeners.connected || []) fn({ ip: w.ip || '127.0.0.1' });
-          }
-        }, w.connectMs ?? 100, false);
-      },
-      disconnect(cb?: () => void) {
-        if (cb) self.later(cb);
-      },
-      getIP(cb?: (err: unknown, info: { ip: string }) => void) {
-        const info = { ip: w.ip || '127.0.0.1' };
-        if (cb) self.later(() => cb(null, info));
-        return info;
-      },
-      on(event: string, fn: (d: unknown) => void) {
-        (self.wifiListeners[event] = self.wifiListeners[event] || []).push(fn);
-      },
-    };
-  }
-
-  private storageModule() {
-    const self = this;
-    const save = () => {
-      if (self.opts.storageFile) writeFileSync(self.opts.storageFile, JSON.stringify(self.storage));
-    };
-    return {
-      readJSON(name: string, noExceptions?: boolean) {
-        if (!(name in self.storage)) return undefined;
-        const v = self.storage[name];
-        if (typeof v === 'string') {
-          try {
-            return JSON.parse(v);
-          } catch (e) {
-            if (noExceptions) return undefined;
-            throw e;
-          }
-        }
-        return v;
-      },
-      writeJSON(name: string, data: unknown) {
-        self.storage[name] = JSON.stringify(data);
-        save();
-        return true;
-      },
-      read(name: string) {
-        const v = self.storage[name];
-        return v === undefined ? undefined : String(v);
-      },
-      write(name: string, data: string) {
-        self.storage[name] = data;
-        save();
-        return true;
-      },
-      erase(name: string) {
-        delete self.storage[name];
-        save();
-      },
-      list() {
-        return Object.keys(self.storage);
-      },
-      getFree() {
-        return 1 << 20;
-      },
-    };
-  }
-
-  /** A rough `E.getSizeOf` (JsVars), with the model of docs/MEMORY.md. */
-  private sizeOf(v: unknown, seen = new Set<unknown>()): number {
-    if (v === null || v === undefined || typeof v === 'boolean') return 1;
-    if (typeof v === 'number') return 1;
-    if (typeof v === 'string') return 1 + Math.ceil(v.length / 10);
-    if (typeof v === 'function') return 3;
-    if (seen.has(v)) return 0;
-    seen.add(v);
-    if (ArrayBuffer.isView(v)) return 3 + Math.ceil((v as Uint8Array).byteLength / 13);
-    let n = 1;
-    for (const k of Object.keys(v as object)) n += 1 + this.sizeOf((v as any)[k], seen);
-    return n;
+  private moduleHost(): ModuleHost {
+    return { later: (fn) => this.later(fn), addTimer: (fn, ms) => this.addTimer(fn, ms, false) };
   }
 
   private globals(): Record<string, unknown> {
     const self = this;
     const total = this.opts.jsVars || 5100;
     const modules: { [name: string]: () => unknown } = {
-      net: () => this.netModule(),
-      Wifi: () => this.wifiModule(),
-      Storage: () => this.storageModule(),
+      net: () => simNet(this.moduleHost(), this.sockets, (host, port) => (this.opts.netRoute ? this.opts.netRoute(host, port) : isLoopback(host) ? { host, port } : null)),
+      Wifi: () => this.wifi.module,
+      Storage: () => this.store.module,
     };
     const cache: { [name: string]: unknown } = {};
     return {
@@ -441,7 +317,7 @@ export class EspruinoSim {
         on: (event: string, fn: () => void) => {
           (this.handlers[event] = this.handlers[event] || []).push(fn);
         },
-        getSizeOf: (v: unknown) => this.sizeOf(v),
+        getSizeOf: (v: unknown) => sizeOf(v),
       },
       process: {
         env: { BOARD: this.opts.board || 'SIM', VERSION: '2v29-sim' },
