@@ -7,5 +7,5 @@ export declare function devicePost(target: any): any;
 export declare function entrySource(app: any, board: any): string;
 export declare function loadApps(root?: string): any[];
 export declare function es5Path(srcPath: string): string;
-export declare function bundleConfigs(options?: { outDir?: string; apps?: string[]; boards?: string[]; core?: boolean; appsRoot?: string }): any[];
+export declare function bundleConfigs(options?: { outDir?: string; apps?: string[]; boards?: string[]; core?: boolean }): any[];
 export declare function readReport(app: string, board: string, outDir?: string): any;
