@@ -122,6 +122,7 @@ export function devicePost(target) {
       const chunk = Object.values(bundle).find((c) => c.type === 'chunk');
       const report = estimateMemory({ code: chunk.code, board: target.board, app: target.app });
       mkdirSync(dirname(target.report), { recursive: true });
+      // Written even when over budget (the figures explain the failure); the bundle itself is not.
       writeFileSync(target.report, JSON.stringify(report, null, 2) + '\n');
       if (report.problems.length) this.error(`${target.app.name} on ${target.board.name} is over budget:\n  - ${report.problems.join('\n  - ')}`);
     },

@@ -8,7 +8,8 @@ import { ROOT } from './bundles.mjs';
 
 const dist = join(ROOT, 'dist');
 const reports = readdirSync(dist)
-  .filter((f) => /^[\w-]+\.[\w-]+\.json$/.test(f) && f !== 'package.json')
+  // A report whose bundle is missing belongs to a failed or stale build: leave it out.
+  .filter((f) => /^[\w-]+\.[\w-]+\.json$/.test(f) && f !== 'package.json' && existsSync(join(dist, f.replace(/\.json$/, '.js'))))
   .map((f) => JSON.parse(readFileSync(join(dist, f), 'utf8')))
   .sort((a, b) => (a.app + a.board).localeCompare(b.app + b.board));
 const core = statSync(join(dist, 'aimdb-core.js')).size;
