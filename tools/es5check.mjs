@@ -53,8 +53,8 @@ export function findEspruinoHazards(ast) {
     if (n.type === 'LabeledStatement') problems.push(`label "${n.label.name}" at ${at(n)} (Espruino has no labelled break/continue)`);
     if (n.type === 'MemberExpression' && !n.computed && n.property.name === 'prototype' && n.object.type === 'Identifier' &&
         ['Array', 'Function', 'String', 'Object', 'Number'].includes(n.object.name) && parent && parent.type === 'MemberExpression' && parent.object === n) {
-      const isWrite = false;
-      if (!isWrite) problems.push(`${n.object.name}.prototype.${parent.property.name || '[…]'} at ${at(n)} (undefined on Espruino; use an instance, e.g. [].slice)`);
+      // Reads and writes alike: the constructor's `prototype` is not reachable on Espruino.
+      problems.push(`${n.object.name}.prototype.${parent.property.name || '[…]'} at ${at(n)} (undefined on Espruino; use an instance, e.g. [].slice)`);
     }
     if (n.type === 'Identifier' && MISSING_GLOBALS.includes(n.name)) {
       const isProp = parent && ((parent.type === 'MemberExpression' && parent.property === n && !parent.computed) || (parent.type === 'Property' && parent.key === n));
