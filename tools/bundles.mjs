@@ -19,6 +19,7 @@ import { checkArtifact, rewritePrototypeReads } from './es5check.mjs';
 import { checkDeclarationOrder, hoistDeclarations } from './hoist.mjs';
 import { ESPRUINO_RESERVED } from './espruino-names.mjs';
 import { estimateMemory, loadApp } from './jsvars.mjs';
+import { uploadBytes } from './upload.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -120,7 +121,7 @@ export function devicePost(target) {
       }
       if (target.kind !== 'app') return;
       const chunk = Object.values(bundle).find((c) => c.type === 'chunk');
-      const report = estimateMemory({ code: chunk.code, board: target.board, app: target.app });
+      const report = estimateMemory({ code: chunk.code, board: target.board, app: target.app, uploadBytes: uploadBytes(chunk.code, target.board) });
       mkdirSync(dirname(target.report), { recursive: true });
       // Written even when over budget (the figures explain the failure); the bundle itself is not.
       writeFileSync(target.report, JSON.stringify(report, null, 2) + '\n');

@@ -4,13 +4,14 @@
 // downloaded). Shows the budget figures first.
 //   image: writes dist/image/<app>.<board>.upload.js (`-o`, exactly what would be uploaded) and, on
 //          boards whose flash takes a hex image, dist/image/<app>.<board>.hex (`--ohex`).
-//   flash: uploads to PORT, then `save()` (boards that run code from RAM) or with SAVE_ON_SEND=1
-//          (boards whose code runs from Storage, `codeIn: "flash"`).
+//   flash: uploads to PORT, then `save()` (boards that run code from RAM) or with SAVE_ON_SEND=1 and
+//          PRETOKENISE=1 (boards whose code runs from Storage, `codeIn: "flash"`; tools/upload.mjs).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadBoard } from './boards.mjs';
 import { ROOT } from './bundles.mjs';
+import { uploadConfig } from './upload.mjs';
 
 function arg(name) {
   const i = process.argv.indexOf('--' + name);
@@ -68,7 +69,8 @@ if (stale) {
 const rep = JSON.parse(readFileSync(reportFile, 'utf8'));
 step(2, `budget on ${board.title} (${board.chip})`);
 const pct = (a, b) => ((100 * a) / b).toFixed(0) + '%';
-console.log(`      bytes   ${rep.bytes} of ${rep.byteBudget} (${pct(rep.bytes, rep.byteBudget)})`);
+const stored = rep.uploadBytes ?? rep.bytes;
+console.log(`      bytes   ${stored} of ${rep.byteBudget} (${pct(stored, rep.byteBudget)})${stored !== rep.bytes ? `, pretokenised from ${rep.bytes}` : ''}`);
 console.log(`      memory  ${rep.total} ${rep.unit} estimated of ${rep.budget} budget, ${rep.capacity} on the board (${pct(rep.total, rep.capacity)})`);
 console.log(`              code ${rep.code}, records ${rep.records}, connectors ${rep.connectors}, runtime ${rep.runtime}; code runs from ${rep.codeIn === 'flash' ? 'flash (Storage)' : 'RAM'}`);
 if (rep.problems.length) fail('over budget:\n  - ' + rep.problems.join('\n  - '));
@@ -81,7 +83,7 @@ if (board.engine !== 'espruino') {
 }
 
 const cli = join(ROOT, 'node_modules/.bin/espruino');
-const common = ['--board', relative(ROOT, board.espruinoBoardPath)];
+const common = ['--board', relative(ROOT, board.espruinoBoardPath), ...uploadConfig(board)];
 let args;
 if (imageOnly) {
   const outDir = join(ROOT, 'dist', 'image');
@@ -93,8 +95,8 @@ if (imageOnly) {
 } else {
   if (!port) fail('PORT is required to flash (e.g. make flash BOARD=pico APP=pico-actuator PORT=/dev/ttyACM0); `make image` needs no device');
   args = [...common, '-p', port, relative(ROOT, bundle)];
-  if (board.codeIn === 'flash') args.push('--config', 'SAVE_ON_SEND=1');
-  else args.push('-e', 'save()');
+  // Flash boards save through SAVE_ON_SEND (uploadConfig); RAM boards save their RAM image.
+  if (board.codeIn !== 'flash') args.push('-e', 'save()');
   step(3, `espruino ${args.join(' ')}`);
 }
 if (dryRun) {

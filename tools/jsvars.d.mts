@@ -21,6 +21,7 @@ export interface MemoryReport {
   engine: string;
   codeIn: string;
   bytes: number;
+  uploadBytes: number;
   byteBudget: number;
   functions: number;
   unit: string;
@@ -38,4 +39,4 @@ export declare const MODEL: any;
 export declare function loadApp(dir: string): App;
 export declare function recordJsVars(r: AppRecordMemory, bytesPerJsVar: number): number;
 export declare function codeStats(code: string): { bytes: number; functions: number; functionChars: number };
-export declare function estimateMemory(args: { code: string; board: Board | any; app: App | any }): MemoryReport;
+export declare function estimateMemory(args: { code: string; board: Board | any; app: App | any; uploadBytes?: number }): MemoryReport;

@@ -121,10 +121,12 @@ export function codeStats(code) {
 
 /**
  * Estimates an app's memory on a board and checks the budgets.
- * @returns {{app, board, engine, bytes, byteBudget, code, records, connectors, runtime, total, budget, capacity, unit, problems}}
+ * @returns {{app, board, engine, bytes, uploadBytes, byteBudget, code, records, connectors, runtime, total, budget, capacity, unit, problems}}
  */
-export function estimateMemory({ code, board, app }) {
+export function estimateMemory({ code, board, app, uploadBytes }) {
   const stats = codeStats(code);
+  // What the board stores: the pretokenised upload on flash boards (tools/upload.mjs), else the code.
+  const stored = uploadBytes === undefined ? stats.bytes : uploadBytes;
   const mem = app.memory;
   const bpv = board.engine === 'espruino' ? board.bytesPerJsVar : 16;
   const chars = Math.max(8, bpv - MODEL.stringOverhead);
@@ -136,7 +138,7 @@ export function estimateMemory({ code, board, app }) {
   const connectors = (mem.connectors || []).reduce((s, c) => s + MODEL.connectors[c], 0);
   const runtime = MODEL.runtimeBase + joins;
   const problems = [];
-  if (stats.bytes > board.byteBudget) problems.push(`bundle is ${stats.bytes} bytes; the board's byteBudget is ${board.byteBudget}`);
+  if (stored > board.byteBudget) problems.push(`bundle is ${stored} bytes${stored !== stats.bytes ? ' as uploaded (' + stats.bytes + ' before pretokenising)' : ''}; the board's byteBudget is ${board.byteBudget}`);
   let report;
   if (board.engine === 'espruino') {
     const total = codeUnits + records + connectors + runtime;
@@ -149,5 +151,5 @@ export function estimateMemory({ code, board, app }) {
     if (total > board.heapBudgetBytes) problems.push(`estimated ${total} heap bytes; the board's heapBudgetBytes is ${board.heapBudgetBytes} of ${board.heapBytes}`);
     report = { unit: 'heap bytes', code: codeBytes, records: records * u, connectors: connectors * u, runtime: runtime * u, total, budget: board.heapBudgetBytes, capacity: board.heapBytes };
   }
-  return { app: app.name, board: board.name, engine: board.engine, codeIn: board.codeIn || 'ram', bytes: stats.bytes, byteBudget: board.byteBudget, functions: stats.functions, ...report, problems };
+  return { app: app.name, board: board.name, engine: board.engine, codeIn: board.codeIn || 'ram', bytes: stats.bytes, uploadBytes: stored, byteBudget: board.byteBudget, functions: stats.functions, ...report, problems };
 }

@@ -1,10 +1,10 @@
 /**
  * pico-actuator (Espruino Pico): a valve driven by Mailbox commands from the gateway, its state as
- * a SingleLatest, its uptime as a liveness SingleLatest, and the AimX serial link (COBS frames on the UART, CONTRACT §6–7) through which
+ * a SingleLatest, an LED Mailbox, its uptime as a liveness SingleLatest, and the AimX serial link (COBS frames on the UART, CONTRACT §6–7) through which
  * the gateway reads the records and writes the commands (`record.set actuator.valve.cmd`).
  *
- * Size: the bundle is about 49 KB, right at the Pico's 48 KB of saved-code flash (docs/MEMORY.md):
- * it has no host-driven fallback (app.json `hostFallback: false`) and one actuator.
+ * Size: about 50 KB of ES5, about 41 KB pretokenised in the Pico's 48 KB of saved-code flash
+ * (docs/MEMORY.md).
  */
 import { builder, keyTable, mailbox, singleLatest } from '../../core/index.js';
 import type { Database } from '../../core/index.js';
@@ -24,14 +24,19 @@ export interface ValveState {
   /** ms since boot when it changed. */
   at: number;
 }
+/** An LED command. */
+export interface LedCommand {
+  on: boolean;
+}
 /** Seconds since boot (SingleLatest, every 5 s). */
 export interface Uptime {
   s: number;
 }
 
-export const Keys = keyTable<{ valveCmd: ValveCommand; valve: ValveState; uptime: Uptime }>('actuator.', {
+export const Keys = keyTable<{ valveCmd: ValveCommand; valve: ValveState; led: LedCommand; uptime: Uptime }>('actuator.', {
   valveCmd: { key: 'valve.cmd', type: 'ValveCommand' },
   valve: { key: 'valve.state', type: 'ValveState' },
+  led: { key: 'led.cmd', type: 'LedCommand' },
   uptime: { key: 'uptime', type: 'Uptime' },
 });
 
@@ -68,6 +73,14 @@ export function main(platform: ActuatorPlatform): { stop(): void; db: Database }
           }),
         )
         .remote(),
+    )
+    .configure(Keys.led, (r) =>
+      r
+        .buffer(mailbox())
+        .tap((_ctx, c) => {
+          c.each((cmd) => pin('LED1', cmd.on));
+        })
+        .remote({ writable: true }),
     )
     .configure(Keys.uptime, (r) =>
       r

@@ -43,11 +43,15 @@ describe('example apps on the simulated boards', function () {
       expect(rows.map((r) => [r.record_key, r.buffer_type, r.writable])).to.deep.equal([
         ['actuator.valve.cmd', 'mailbox', true],
         ['actuator.valve.state', 'single_latest', false],
+        ['actuator.led.cmd', 'mailbox', true],
         ['actuator.uptime', 'single_latest', false],
       ]);
       await gw.call('record.set', { name: 'actuator.valve.cmd', value: { id: 7, open: true } });
       sim.advance(10);
       expect(sim.pins.LED2).to.equal(true);
+      await gw.call('record.set', { name: 'actuator.led.cmd', value: { on: true } });
+      sim.advance(10);
+      expect(sim.pins.LED1).to.equal(true);
       const state = await gw.call('record.get', { name: 'actuator.valve.state' });
       expect(state.open).to.equal(true);
       expect(state.cmd).to.equal(7);
