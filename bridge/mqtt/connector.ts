@@ -29,6 +29,7 @@ import type { Timer } from '../../core/runtime/context.js';
 import { InboundLink, OutboundLink, subscriptions, WireTransport } from '../../core/mqtt/links.js';
 import { STATUS_OFFLINE, STATUS_ONLINE, statusTopic } from '../../core/mqtt/policy.js';
 import { validateMqttLink } from '../../core/mqtt/connector.js';
+import { DupFilter } from '../../core/mqtt/dedup.js';
 import { aimError } from '../../core/errors.js';
 
 /** Options of {@link nodeMqttConnector}. Times in ms unless said otherwise. */
@@ -87,6 +88,8 @@ export interface NodeMqttStats {
   unrouted: number;
   /** Errors MQTT.js reported. */
   errors: number;
+  /** QoS 1 redeliveries (DUP, same id, topic and payload) dropped: at most once per command. */
+  duplicates: number;
 }
 
 /** The Node connector, with Promise helpers at the edge (STYLE principle 5). */
@@ -104,7 +107,8 @@ export function nodeMqttConnector(options: NodeMqttConnectorOptions): NodeMqttCo
   if (!/^mqtts?:\/\/[^/?#]+\/?$/.test(options.url)) {
     throw aimError('INVALID_CONFIGURATION', 'mqtt broker url must be mqtt[s]://host[:port], got ' + options.url);
   }
-  const stats: NodeMqttStats = { connects: 0, closes: 0, subackFailures: 0, decodeFailures: 0, unrouted: 0, errors: 0 };
+  const stats: NodeMqttStats = { connects: 0, closes: 0, subackFailures: 0, decodeFailures: 0, unrouted: 0, errors: 0, duplicates: 0 };
+  const dups = new DupFilter(64);
   let client: MqttClient | null = null;
   let outbound: OutboundLink[] = [];
   let inbound: InboundLink[] = [];
@@ -178,9 +182,11 @@ export function nodeMqttConnector(options: NodeMqttConnectorOptions): NodeMqttCo
       });
       client = c;
 
-      c.on('connect', () => {
+      c.on('connect', (connack) => {
         attempts = 0;
         stats.connects++;
+        // A new session has no redeliveries to recognise: ids start afresh.
+        if (!connack.sessionPresent) dups.reset();
         log.info('mqtt connected to ' + options.url);
         if (useStatus) c.publish(status, STATUS_ONLINE, { qos: 1, retain: true }, () => {});
         if (subs.filters.length > 0) {
@@ -204,7 +210,12 @@ export function nodeMqttConnector(options: NodeMqttConnectorOptions): NodeMqttCo
         waiters = [];
         for (const f of w) f();
       });
-      c.on('message', (topic, payload) => {
+      c.on('message', (topic, payload, packet) => {
+        // QoS 1 is at least once: a redelivery after a lost PUBACK must not run a command twice.
+        if (packet.qos === 1 && packet.messageId !== undefined && dups.isDuplicate(packet.messageId, topic, payload, !!packet.dup)) {
+          stats.duplicates++;
+          return;
+        }
         let delivered = 0;
         for (const l of inbound) {
           if (!l.matches(topic)) continue;

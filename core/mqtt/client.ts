@@ -39,6 +39,7 @@ import type { MqttClientOptions, MqttClientRuntime, MqttClientStats } from './cl
 import { MqttDecoder } from './decoder.js';
 import { encodeAck, encodeConnect, encodeDisconnect, encodePingreq, encodePublish, encodeSubscribe, encodeUnsubscribe } from './encode.js';
 import { InflightWindow } from './inflight.js';
+import { DupFilter } from './dedup.js';
 export type { MqttClientOptions, MqttClientRuntime, MqttClientStats } from './client-options.js';
 import {
   CONNACK, DECODE_ERROR_NAMES, MqttPacket, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK,
@@ -75,6 +76,8 @@ export class MqttClient {
   _queueMax: number;
   _subs: Subscription[];
   _q2: number[];
+  /** QoS 1 redeliveries already handed over (at most once for Mailbox commands). */
+  _dups: DupFilter;
   _state: number;
   _stopped: boolean;
   _gen: number;
@@ -122,6 +125,7 @@ export class MqttClient {
     this._queueMax = options.queue === undefined ? 8 : options.queue;
     this._subs = [];
     this._q2 = [];
+    this._dups = new DupFilter();
     this._state = IDLE;
     this._stopped = true;
     this._gen = 0;
@@ -403,7 +407,10 @@ export class MqttClient {
     this.stats.connects++;
     // A new session forgets the inbound QoS 2 exchanges of the old one (§4.1); a resumed one keeps
     // them, since the broker may still send PUBREL for them.
-    if (!p.sessionPresent) this._q2.splice(0, this._q2.length);
+    if (!p.sessionPresent) {
+      this._q2.splice(0, this._q2.length);
+      this._dups.reset();
+    }
     this._lastRecv = this._rt.now();
     if (this._keepMs > 0) this._kaTimer = this._rt.after(this._keepMs, this._kaFn);
     // Unacknowledged publishes go again with DUP (§4.4), then every subscription (never trust the
@@ -420,7 +427,10 @@ export class MqttClient {
     if (this._state !== CONNECTED) return this._drop('PUBLISH before CONNACK');
     this.stats.received++;
     let deliver = true;
-    if (p.qos === 1) this._write(encodeAck(PUBACK, p.id));
+    if (p.qos === 1) {
+      this._write(encodeAck(PUBACK, p.id));
+      if (this._dups.isDuplicate(p.id, p.topic, p.payload || [], p.dup)) deliver = false;
+    }
     else if (p.qos === 2) {
       // Method B (§4.3.3 figure 4.3): deliver now, remember the id until PUBREL so a DUP is not
       // delivered twice. The memory is bounded: beyond qos2Window ids the oldest is forgotten.

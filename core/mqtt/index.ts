@@ -11,6 +11,7 @@ export * from './encode.js';
 export { MqttDecoder } from './decoder.js';
 export { filterError, topicError, hasWildcard, topicMatches } from './topic.js';
 export { InflightWindow } from './inflight.js';
+export { DupFilter, fnv1a } from './dedup.js';
 export type { InflightEntry } from './inflight.js';
 export { MqttClient } from './client.js';
 export type { MqttClientOptions, MqttClientRuntime, MqttClientStats } from './client.js';
