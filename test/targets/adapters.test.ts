@@ -141,9 +141,11 @@ describe('targets/espruino espruinoRuntime (stubbed device globals)', () => {
   const g = globalThis as any;
   let seconds = 0;
   const printed: string[] = [];
-  const saved = { getTime: g.getTime, print: g.print, setTimeout: g.setTimeout, clearTimeout: g.clearTimeout };
   const timers: Array<{ fn: () => void; ms: number; id: number }> = [];
-  before(() => {
+  // The device globals are stubbed only while one synchronous test body runs, so that nothing else
+  // in the process ever sees them.
+  function withDevice(body: () => void): void {
+    const saved = { getTime: g.getTime, print: g.print, setTimeout: g.setTimeout, clearTimeout: g.clearTimeout };
     g.getTime = () => seconds;
     g.print = (s: string) => printed.push(s);
     g.setTimeout = (fn: () => void, ms: number) => {
@@ -155,34 +157,41 @@ describe('targets/espruino espruinoRuntime (stubbed device globals)', () => {
       if (!timers[id - 1] || !timers[id - 1].fn) throw new Error('Unknown Timeout');
       timers[id - 1].fn = undefined as any;
     };
-  });
-  after(() => Object.assign(g, saved));
+    try {
+      body();
+    } finally {
+      Object.assign(g, saved);
+    }
+  }
 
-  it('reads getTime() seconds as monotonic milliseconds', () => {
-    const rt = espruinoRuntime();
-    seconds = 1.5;
-    expect(rt.now()).to.equal(1500);
-    seconds = 1.2; // setTime() moved the clock back
-    expect(rt.now()).to.equal(1500);
-    expect(rt.name).to.equal('espruino');
-    expect(rt.joinQueueCapacity).to.equal(16);
-  });
-  it('defers with setTimeout(fn, 0), clamps delays, and never throws when cancelling twice', () => {
-    const rt = espruinoRuntime();
-    rt.defer(() => undefined);
-    const id = rt.setTimer(() => undefined, -5);
-    expect(timers.slice(-2).map((t) => t.ms)).to.deep.equal([0, 0]);
-    rt.clearTimer(id);
-    expect(() => rt.clearTimer(id)).to.not.throw();
-  });
-  it('knows the wall clock only once told, and logs through print', () => {
-    seconds = 10;
-    const rt = espruinoRuntime();
-    expect(rt.wallClock()).to.equal(undefined);
-    rt.setWallClock(1_700_000_000_000);
-    seconds = 12;
-    expect(rt.wallClock()).to.equal(1_700_000_002_000);
-    rt.log('info', 'climate.temp', 'ok');
-    expect(printed).to.deep.equal(['info climate.temp: ok']);
-  });
+  it('reads getTime() seconds as monotonic milliseconds', () =>
+    withDevice(() => {
+      const rt = espruinoRuntime();
+      seconds = 1.5;
+      expect(rt.now()).to.equal(1500);
+      seconds = 1.2; // setTime() moved the clock back
+      expect(rt.now()).to.equal(1500);
+      expect(rt.name).to.equal('espruino');
+      expect(rt.joinQueueCapacity).to.equal(16);
+    }));
+  it('defers with setTimeout(fn, 0), clamps delays, and never throws when cancelling twice', () =>
+    withDevice(() => {
+      const rt = espruinoRuntime();
+      rt.defer(() => undefined);
+      const id = rt.setTimer(() => undefined, -5);
+      expect(timers.slice(-2).map((t) => t.ms)).to.deep.equal([0, 0]);
+      rt.clearTimer(id);
+      expect(() => rt.clearTimer(id)).to.not.throw();
+    }));
+  it('knows the wall clock only once told, and logs through print', () =>
+    withDevice(() => {
+      seconds = 10;
+      const rt = espruinoRuntime();
+      expect(rt.wallClock()).to.equal(undefined);
+      rt.setWallClock(1_700_000_000_000);
+      seconds = 12;
+      expect(rt.wallClock()).to.equal(1_700_000_002_000);
+      rt.log('info', 'climate.temp', 'ok');
+      expect(printed).to.deep.equal(['info climate.temp: ok']);
+    }));
 });
