@@ -95,6 +95,8 @@ export class EspruinoSim {
   private readonly wifi: SimWifi;
   private readonly store: SimStorage;
   private disposed = false;
+  /** Where the device put its REPL console (`USB.setConsole(true)` → `'USB (forced)'`). */
+  consoleDevice = 'Serial1';
   /** Output pins the device drove (`digitalWrite`), by name. */
   readonly pins: { [name: string]: boolean } = {};
 
@@ -289,6 +291,9 @@ export class EspruinoSim {
       removeAllListeners: (event?: string) => {
         if (!event || event === 'data') u.device.splice(0, u.device.length);
       },
+      setConsole: (force?: boolean) => {
+        this.consoleDevice = name + (force ? ' (forced)' : '');
+      },
     };
   }
 
@@ -333,7 +338,9 @@ export class EspruinoSim {
         this.pins[pin.name] = !!value;
       },
       Serial1: this.serialObject('Serial1'),
+      Serial2: this.serialObject('Serial2'),
       USB: this.serialObject('USB'),
+      LoopbackA: this.serialObject('LoopbackA'),
       require: (name: string) => {
         if (!modules[name]) throw new Error('Module ' + name + ' not found');
         if (!(name in cache)) cache[name] = modules[name]();

@@ -13,6 +13,8 @@ export interface EspruinoSerial {
   write(data: string | ArrayLike<number>): void;
   on(event: 'data', fn: (data: string) => void): void;
   removeAllListeners(event?: string): void;
+  /** Moves the REPL console to this port; `force` keeps it there when USB is (un)plugged. */
+  setConsole?(force?: boolean): void;
 }
 
 /** `E`: Espruino utilities. */
@@ -113,7 +115,26 @@ export function espMemory(): EspruinoMemory {
 export function espSerial(name: string): EspruinoSerial | undefined {
   if (name === 'USB') return typeof USB !== 'undefined' ? USB : undefined;
   if (name === 'Serial1') return typeof Serial1 !== 'undefined' ? Serial1 : undefined;
-  return undefined;
+  const port = typeof global !== 'undefined' ? global[name] : undefined;
+  return port ? (port as EspruinoSerial) : undefined;
+}
+
+/**
+ * Keeps the REPL console off `Serial1` so that a data link can use it: Espruino moves its console to
+ * Serial1 whenever USB is unplugged (a Pico powered by the gateway), which would mix REPL output into
+ * the link. Forces it to USB where the board has USB, else to `LoopbackA`. Returns where it went.
+ */
+export function espFreeSerial1(): string {
+  if (typeof USB !== 'undefined' && USB.setConsole) {
+    USB.setConsole(true);
+    return 'USB';
+  }
+  const loop = typeof global !== 'undefined' ? (global.LoopbackA as EspruinoSerial | undefined) : undefined;
+  if (loop && loop.setConsole) {
+    loop.setConsole(true);
+    return 'LoopbackA';
+  }
+  return '';
 }
 
 /** A built-in module (`net`, `Wifi`, `Storage`), or `undefined` when the board lacks it. */

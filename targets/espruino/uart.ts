@@ -5,7 +5,7 @@
  */
 import type { ByteChunk, ByteStream, ByteStreamHandlers } from '../../core/index.js';
 import { toBinaryString } from './bytes.js';
-import { espSerial, EspruinoSerial } from './globals.js';
+import { espFreeSerial1, espSerial, EspruinoSerial } from './globals.js';
 
 /** Options of {@link openUart}. */
 export interface UartOptions {
@@ -19,6 +19,11 @@ export interface UartOptions {
   tx?: unknown;
   /** An explicit port object (tests, `LoopbackA`); overrides `port`. */
   serial?: EspruinoSerial;
+  /**
+   * On `Serial1`, move the REPL console off the port first (to USB, else LoopbackA), so that REPL
+   * output never mixes into the link when USB is unplugged. Default `true`.
+   */
+  freeConsole?: boolean;
 }
 
 class UartStream implements ByteStream {
@@ -52,6 +57,7 @@ export function openUart(options: UartOptions, handlers: ByteStreamHandlers): By
   const name = options.port || 'Serial1';
   const serial = options.serial || espSerial(name);
   if (!serial) throw new Error('uart: no serial port ' + name + ' on this board');
+  if (name === 'Serial1' && !options.serial && options.freeConsole !== false) espFreeSerial1();
   if (name !== 'USB') serial.setup(options.baud || 115200, options.rx !== undefined ? { rx: options.rx, tx: options.tx } : undefined);
   const stream = new UartStream(serial, handlers);
   serial.on('data', function (data: string) {

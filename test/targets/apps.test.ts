@@ -36,6 +36,8 @@ describe('example apps on the simulated boards', function () {
       const sim = bootBundle(readFileSync(join(ROOT, 'dist/pico-actuator.pico.js'), 'utf8'), { jsVars: 5100 });
       expect(sim.lines).to.deep.equal(['pico-actuator serving AimX on Serial1']);
       expect(sim.uart('Serial1').baud).to.equal(115200);
+      // The REPL must not fall back onto the link when USB is unplugged.
+      expect(sim.consoleDevice).to.equal('USB (forced)');
       const gw = gateway(sim);
       const hello = await gw.call('hello', { version: '3.0', client: 'test' });
       expect(hello.server).to.equal('aimdb-js-pico');
