@@ -4,7 +4,7 @@
  */
 import type { ByteChunk, ByteStream, ByteStreamHandlers, SocketFactory } from '../../core/index.js';
 import { toBinaryString } from './bytes.js';
-import { espRequire, EspruinoNet, EspruinoSocket } from './globals.js';
+import { espRequire, espSetTimeout, EspruinoNet, EspruinoSocket } from './globals.js';
 
 class TcpStream implements ByteStream {
   _socket: EspruinoSocket | undefined;
@@ -49,7 +49,11 @@ export function espruinoSockets(net?: EspruinoNet): SocketFactory {
           if (handlers.onConnect) handlers.onConnect();
         });
       } catch (e) {
-        closeOnce('connect failed: ' + String(e));
+        // Reported from the idle loop, not from inside connect(): the caller is still setting up.
+        const why = 'connect failed: ' + String(e);
+        espSetTimeout(function () {
+          closeOnce(why);
+        }, 0);
         return stream;
       }
       stream._socket = sock;

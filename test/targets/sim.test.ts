@@ -118,6 +118,15 @@ describe('EspruinoSim', function () {
       sim.dispose();
       server.close();
     });
+    it('reports a connect that throws later, through onClose, never from inside connect()', async () => {
+      const failing = { connect: () => { throw new Error('no route'); } };
+      let during = true;
+      const why = await new Promise<string | undefined>((resolve) => {
+        espruinoSockets(failing as any).connect('10.0.0.1', 1883, { onData: () => undefined, onClose: (w) => resolve(during ? 'sync!' : w) });
+        during = false;
+      });
+      expect(why).to.equal('connect failed: Error: no route');
+    });
     it('reports a refused connection through onClose, never by throwing', async () => {
       const sim = new EspruinoSim({ time: 'real' });
       const why = await new Promise<string | undefined>((resolve) => {
