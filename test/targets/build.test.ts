@@ -141,6 +141,22 @@ describe('tools/jsvars.mjs', () => {
   });
 });
 
+describe('tools/bundles.mjs devicePost.renderChunk', () => {
+  const ctx = (warnings: string[]) => ({ error: (m: string) => { throw new Error(m); }, warn: (m: string) => warnings.push(m) });
+  it('hoists, rewrites prototype reads with a warning, and passes clean code', () => {
+    const warnings: string[] = [];
+    const out = devicePost({ kind: 'core' }).renderChunk.call(ctx(warnings), 'f(); function f(){ return Object.prototype.hasOwnProperty.call({}, "a") }');
+    expect(out.code).to.equal('function f(){ return ({}).hasOwnProperty.call({}, "a") }f(); ');
+    expect(warnings).to.deep.equal(['rewrote Object.prototype.hasOwnProperty to instance reads (undefined on Espruino, ENGINES.md §1); fix the source']);
+  });
+  it('fails on a helper, a label or a missing built-in', () => {
+    const post = devicePost({ kind: 'core' });
+    expect(() => post.renderChunk.call(ctx([]), 'var __extends = 1;')).to.throw(/device checks:\n  - contains tslib helper name __extends/);
+    expect(() => post.renderChunk.call(ctx([]), 'a: for(;;) break a;')).to.throw(/label "a"/);
+    expect(() => post.renderChunk.call(ctx([]), 'var m = new Map();')).to.throw(/Map at line 1:12 \(missing on Espruino\)/);
+  });
+});
+
 describe('tools/bundles.mjs deviceGuard', function () {
   this.timeout(120_000);
   async function build(fixture: string): Promise<string> {
