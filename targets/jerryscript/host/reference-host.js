@@ -29,8 +29,9 @@ function hostRun(untilMs) {
   }
   aimdbHost.tick(untilMs);
 }
+// substring, not substr: substr is Annex B, missing on mujs (and possibly on JerryScript's es5.1).
 function hostReceiveHex(hex) {
   var s = '';
-  for (var i = 0; i < hex.length; i += 2) s += String.fromCharCode(parseInt(hex.substr(i, 2), 16));
+  for (var i = 0; i < hex.length; i += 2) s += String.fromCharCode(parseInt(hex.substring(i, i + 2), 16));
   aimdbHost.receive(s);
 }
