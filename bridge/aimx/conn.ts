@@ -64,3 +64,44 @@ export interface AimxListener {
   /** Stops listening and closes every connection. */
   close(): Promise<void>;
 }
+
+/** A decoder of a byte stream into frames (length-prefixed or line-framed). */
+export interface FrameDecoder {
+  push(chunk: Buffer): void;
+}
+
+/**
+ * Wraps a connected stream socket as a {@link MessageConn}: `frame(text)` makes the bytes of one
+ * outgoing frame; `decoder(onFrame, onOversize)` splits incoming bytes into frames. Closing ends the
+ * socket and destroys it if the peer does not finish within 200 ms.
+ */
+export function socketConn(
+  socket: import('node:net').Socket,
+  peer: string,
+  frame: (text: string) => Buffer | string,
+  decoder: (onFrame: (text: string) => void, onOversize: () => void) => FrameDecoder,
+): MessageConn {
+  let closed = false;
+  const conn = newConn(
+    peer,
+    (t) => {
+      if (!closed) socket.write(frame(t));
+    },
+    () => {
+      if (!closed) socket.end();
+      setTimeout(() => socket.destroy(), 200).unref();
+    },
+    () => socket.writableLength < SEND_HIGH_WATER,
+  );
+  const dec = decoder(
+    (t) => conn.onMessage(t),
+    () => conn.onOversize(),
+  );
+  socket.on('data', (b: Buffer) => dec.push(b));
+  socket.on('error', () => {});
+  socket.on('close', (hadError: boolean) => {
+    closed = true;
+    conn.onClose(hadError ? 'socket error' : undefined);
+  });
+  return conn;
+}

@@ -4,7 +4,7 @@
  */
 import net from 'node:net';
 import type { AimxServer } from '../../core/aimx/index.js';
-import { AimxListener, MessageConn, SEND_HIGH_WATER, newConn, serveConn } from './conn.js';
+import { AimxListener, MessageConn, serveConn, socketConn } from './conn.js';
 import { LengthPrefixDecoder, lengthPrefixed, MAX_FRAME_BYTES } from './framing.js';
 
 /** Options of {@link serveTcp}. */
@@ -19,27 +19,8 @@ export interface TcpServeOptions {
 
 /** Wraps a connected socket as a length-prefixed {@link MessageConn}. */
 export function tcpConn(socket: net.Socket, maxFrame = MAX_FRAME_BYTES): MessageConn {
-  let closed = false;
-  const conn = newConn(
-    `${socket.remoteAddress}:${socket.remotePort}`,
-    (t) => {
-      if (!closed) socket.write(lengthPrefixed(t));
-    },
-    () => {
-      if (!closed) socket.end();
-      setTimeout(() => socket.destroy(), 200).unref();
-    },
-    () => socket.writableLength < SEND_HIGH_WATER,
-  );
-  const dec = new LengthPrefixDecoder({ onFrame: (t) => conn.onMessage(t), onOversize: () => conn.onOversize() }, maxFrame);
   socket.setNoDelay(true);
-  socket.on('data', (b: Buffer) => dec.push(b));
-  socket.on('error', () => {});
-  socket.on('close', (hadError: boolean) => {
-    closed = true;
-    conn.onClose(hadError ? 'socket error' : undefined);
-  });
-  return conn;
+  return socketConn(socket, `${socket.remoteAddress}:${socket.remotePort}`, lengthPrefixed, (onFrame, onOversize) => new LengthPrefixDecoder({ onFrame, onOversize }, maxFrame));
 }
 
 /**

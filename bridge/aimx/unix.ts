@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import type { AimxServer } from '../../core/aimx/index.js';
-import { AimxListener, MessageConn, SEND_HIGH_WATER, newConn, serveConn } from './conn.js';
+import { AimxListener, MessageConn, serveConn, socketConn } from './conn.js';
 import { LineDecoder, MAX_FRAME_BYTES } from './framing.js';
 
 /** Options of {@link serveUnix}. */
@@ -20,26 +20,7 @@ export interface UnixServeOptions {
 
 /** Wraps a connected socket as a line-framed {@link MessageConn}. */
 export function lineConn(socket: net.Socket, peer: string, maxFrame = MAX_FRAME_BYTES): MessageConn {
-  let closed = false;
-  const conn = newConn(
-    peer,
-    (t) => {
-      if (!closed) socket.write(t + '\n');
-    },
-    () => {
-      if (!closed) socket.end();
-      setTimeout(() => socket.destroy(), 200).unref();
-    },
-    () => socket.writableLength < SEND_HIGH_WATER,
-  );
-  const dec = new LineDecoder({ onFrame: (t) => conn.onMessage(t), onOversize: () => conn.onOversize() }, maxFrame);
-  socket.on('data', (b: Buffer) => dec.push(b));
-  socket.on('error', () => {});
-  socket.on('close', (hadError: boolean) => {
-    closed = true;
-    conn.onClose(hadError ? 'socket error' : undefined);
-  });
-  return conn;
+  return socketConn(socket, peer, (t) => t + '\n', (onFrame, onOversize) => new LineDecoder({ onFrame, onOversize }, maxFrame));
 }
 
 /** Serves AimX on a Unix socket. */
