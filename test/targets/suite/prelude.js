@@ -1,5 +1,5 @@
 // ES5 harness that runs a mocha/chai-style suite on duktape and mujs (no Promise, no timers):
-// describe/it/beforeEach/afterEach, a synchronous Promise (tsc's __awaiter resolves through it, so
+// describe/it/before/after/beforeEach/afterEach (and .skip), a synchronous Promise (tsc's __awaiter resolves through it, so
 // an `async` test whose awaits are already settled completes before `it` returns), and a runner
 // printing one line per test: "ok <name>" or "not ok <name>: <error>".
 function SyncPromise(executor) {
@@ -46,11 +46,11 @@ SyncPromise.resolve = function (v) { return new SyncPromise(function (r) { r(v);
 SyncPromise.reject = function (e) { return new SyncPromise(function (_, r) { r(e); }); };
 var Promise = SyncPromise;
 
-var suiteRoot = { name: '', before: [], after: [], tests: [], children: [] };
+var suiteRoot = { name: '', before: [], after: [], once: [], onceAfter: [], tests: [], children: [] };
 var suiteCurrent = suiteRoot;
 var suiteContext = { timeout: function () {}, slow: function () {} };
 function describe(name, fn) {
-  var s = { name: name, before: [], after: [], tests: [], children: [] };
+  var s = { name: name, before: [], after: [], once: [], onceAfter: [], tests: [], children: [] };
   suiteCurrent.children.push(s);
   var parent = suiteCurrent;
   suiteCurrent = s;
@@ -58,8 +58,12 @@ function describe(name, fn) {
   suiteCurrent = parent;
 }
 function it(name, fn) { suiteCurrent.tests.push({ name: name, fn: fn }); }
+it.skip = function (name) { suiteCurrent.tests.push({ name: name, fn: null }); };
+describe.skip = function () {};
 function beforeEach(fn) { suiteCurrent.before.push(fn); }
 function afterEach(fn) { suiteCurrent.after.push(fn); }
+function before(fn) { suiteCurrent.once.push(fn); }
+function after(fn) { suiteCurrent.onceAfter.push(fn); }
 function suiteCall(fn) {
   var r = fn.call(suiteContext);
   if (r && typeof r.then === 'function') {
@@ -72,8 +76,13 @@ function suiteCall(fn) {
 function suiteRun(s, befores, afters, prefix, out) {
   var b = befores.concat(s.before), a = s.after.concat(afters);
   var name = prefix ? prefix + ' ' + s.name : s.name;
+  for (var o = 0; o < s.once.length; o++) suiteCall(s.once[o]);
   for (var i = 0; i < s.tests.length; i++) {
     var t = s.tests[i], error = null;
+    if (!t.fn) {
+      out.push('skip ' + name + ' > ' + t.name);
+      continue;
+    }
     try {
       for (var j = 0; j < b.length; j++) suiteCall(b[j]);
       suiteCall(t.fn);
@@ -86,6 +95,7 @@ function suiteRun(s, befores, afters, prefix, out) {
     out.push((error ? 'not ok ' : 'ok ') + name + ' > ' + t.name + (error ? ': ' + String(error && error.message || error) : ''));
   }
   for (var c = 0; c < s.children.length; c++) suiteRun(s.children[c], b, a, name, out);
+  for (var z = 0; z < s.onceAfter.length; z++) suiteCall(s.onceAfter[z]);
 }
 function suiteReport() {
   var out = [];
