@@ -7,3 +7,12 @@ declare const __DEV__: boolean | undefined;
 
 /** `true` in development builds and on Node; `false` in minified board bundles. */
 export const DEV: boolean = typeof __DEV__ === 'undefined' ? true : !!__DEV__;
+
+// Espruino does not reach built-in prototypes through their constructors (ENGINES.md §1):
+// `Object.prototype.hasOwnProperty` is undefined there, `({}).hasOwnProperty` works.
+const HAS_OWN = {}.hasOwnProperty;
+
+/** True when `o` has its own property `k` (safe on every engine). */
+export function hasOwn(o: object, k: string): boolean {
+  return HAS_OWN.call(o, k);
+}

@@ -4,6 +4,7 @@
  */
 import type { RecordKey } from './api.js';
 import { aimError } from './errors.js';
+import { hasOwn } from './dev.js';
 
 // Wildcards and separators of the AimX and MQTT pattern languages cannot appear in a key name.
 const BAD_KEY_CHARS = /[\s*#+]/;
@@ -65,10 +66,10 @@ export function keyTable<M>(prefix: string, variants: { [K in keyof M]: KeyVaria
   const out: { [name: string]: RecordKey<unknown> } = {};
   const seen: { [full: string]: string } = {};
   for (const prop in variants) {
-    if (!Object.prototype.hasOwnProperty.call(variants, prop)) continue;
+    if (!hasOwn(variants, prop)) continue;
     const v = (variants as { [p: string]: KeyVariant })[prop] || {};
     const full = prefix + (v.key !== undefined ? v.key : prop);
-    if (Object.prototype.hasOwnProperty.call(seen, full)) {
+    if (hasOwn(seen, full)) {
       throw aimError('DUPLICATE_KEY', "key table '" + prefix + "': variants '" + seen[full] + "' and '" + prop + "' both define key '" + full + "'");
     }
     seen[full] = prop;

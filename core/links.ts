@@ -6,6 +6,7 @@
 import type { InboundRoute, LinkMetrics, LinkOptions, LinkUrl, OutboundRoute, Payload } from './api.js';
 import type { RuntimeContext } from './runtime/context.js';
 import type { Rec } from './record.js';
+import { hasOwn } from './dev.js';
 
 const SCHEME = /^[a-z][a-z0-9+.-]*$/;
 
@@ -156,10 +157,10 @@ export function mergeLinkOptions(explicit: LinkOptions, link: LinkUrl): LinkOpti
   const out: LinkOptions = {};
   const q = link.query;
   for (const k in q) {
-    if (!Object.prototype.hasOwnProperty.call(q, k)) continue;
+    if (!hasOwn(q, k)) continue;
     const s = q[k];
     out[k] = k === 'qos' || k === 'queue' ? +s : k === 'retain' ? s === 'true' || s === '1' : s;
   }
-  for (const k in explicit) if (Object.prototype.hasOwnProperty.call(explicit, k)) out[k] = explicit[k];
+  for (const k in explicit) if (hasOwn(explicit, k)) out[k] = explicit[k];
   return out;
 }

@@ -9,6 +9,7 @@ import { HAS_TYPED_ARRAYS } from './bytes.js';
 import type { Runnable, Scheduler } from './scheduler.js';
 import { ReaderImpl } from './reader.js';
 import type { Logger } from './runtime/context.js';
+import { hasOwn } from './dev.js';
 
 /** Typed-array constructor per number kind (resolved once, at build). */
 function typedArrayFor(kind: string, n: number): ArrayLike<number> & { [i: number]: number } {
@@ -74,7 +75,7 @@ export class Rec implements Runnable {
       const fields: string[] = [];
       const cols: Array<{ [i: number]: number }> = [];
       for (const f in layout) {
-        if (!Object.prototype.hasOwnProperty.call(layout, f)) continue;
+        if (!hasOwn(layout, f)) continue;
         fields.push(f);
         cols.push(typedArrayFor(layout[f], capacity));
       }

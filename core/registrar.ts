@@ -6,6 +6,7 @@ import type { BufferConfig, LinkOptions, Payload, RecordKey } from './api.js';
 import type { AsyncJoinHandler, InLinkConfig, JoinHandler, OutLinkConfig, RecordConfig, SourceFn, TapFn, TransformSpec } from './config.js';
 import type { Deserializer, Serializer } from './links.js';
 import type { RuntimeContext } from './runtime/context.js';
+import { hasOwn } from './dev.js';
 
 /** Builds a transform: `t => t.map(fn)` or `t => t.withState(init).onValue(fn)`. */
 export class TransformBuilder<I, O> {
@@ -94,7 +95,7 @@ export class OutboundLinkBuilder<T> {
   }
   /** Sets several options. */
   options(opts: LinkOptions): OutboundLinkBuilder<T> {
-    for (const k in opts) if (Object.prototype.hasOwnProperty.call(opts, k)) this._cfg.options[k] = opts[k];
+    for (const k in opts) if (hasOwn(opts, k)) this._cfg.options[k] = opts[k];
     return this;
   }
   /** Ends the link; back to the record. */

@@ -8,6 +8,7 @@ import type { ConfigProblem } from './errors.js';
 import { hasWildcard, parseLinkUrl } from './links.js';
 import { NUMBER_KINDS } from './record.js';
 import type { RuntimeAdapter } from './runtime/adapter.js';
+import { hasOwn } from './dev.js';
 
 /** What validation returns besides problems: parsed links and connectors per link, for the build. */
 export interface ValidatedLinks {
@@ -59,7 +60,7 @@ export function validate(records: RecordConfig[], connectors: Connector[], adapt
         if (buf.kind !== BUFFER_SPMC_RING) out.push({ key: key, message: 'a numeric layout is only supported on ring buffers' });
         let fields = 0;
         for (const f in buf.layout) {
-          if (!Object.prototype.hasOwnProperty.call(buf.layout, f)) continue;
+          if (!hasOwn(buf.layout, f)) continue;
           fields++;
           if (NUMBER_KINDS.indexOf(buf.layout[f]) < 0) out.push({ key: key, message: "layout field '" + f + "' has unknown number kind '" + String(buf.layout[f]) + "'" });
         }

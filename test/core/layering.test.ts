@@ -117,7 +117,7 @@ describe('core ES5 output', () => {
   }
 
   it('core/ reaches no host global or missing built-in', () => {
-    const banned = /\b(setTimeout|setInterval|setImmediate|queueMicrotask|console|process|Buffer|require|globalThis|window|performance|Date\.now|new Date|Map|Set|WeakMap|Symbol|Promise|Proxy|Reflect|Object\.freeze|Array\.from|Number\.isInteger|Math\.trunc|Math\.sign|RangeError|lastIndexOf)\b/;
+    const banned = /\b(setTimeout|setInterval|setImmediate|queueMicrotask|console|process|Buffer|require|globalThis|window|performance|Date\.now|new Date|Map|Set|WeakMap|Symbol|Promise|Proxy|Reflect|Object\.freeze|Object\.prototype|Array\.prototype|String\.prototype|Function\.prototype|Array\.from|Number\.isInteger|Math\.trunc|Math\.sign|RangeError|lastIndexOf)\b/;
     const bad: string[] = [];
     for (const f of files) {
       const sf = ts.createSourceFile(f, readFileSync(join(ROOT, f), 'utf8'), ts.ScriptTarget.Latest, true);
