@@ -75,8 +75,10 @@ describe('demo', function () {
         );
       const rows = JSON.parse(await cli('--json', 'record', 'list')) as Array<{ record_key: string; buffer_type: string }>;
       expect(rows.find((r) => r.record_key === 'esp32.climate.temp')?.buffer_type).to.equal('spmc_ring');
-      const watched = await cli('watch', 'pico.actuator.*', '--count', '2');
-      expect(watched).to.match(/seq=1 pico\.actuator\.\S+ .*\[snapshot\]/);
+      // `#`: every record below pico.actuator; the valve state (set above) comes first as a snapshot.
+      const watched = await cli('watch', 'pico.actuator.#', '--count', '2');
+      expect(watched, watched).to.match(/seq=1 pico\.actuator\.valve\.state \{.*"cmd":77.*\} \[snapshot\]/);
+      expect(watched, watched).to.match(/seq=2 pico\.actuator\./);
       expect(await cli('graph', 'order')).to.contain('pico.actuator.valve.state');
     } finally {
       await demo.stop();
