@@ -16,6 +16,9 @@ export function moduleHref(m: string | URL): string {
   return pathToFileURL(m).href;
 }
 
+/** Flags a worker's execArgv may not carry (process-wide in Node). */
+const WORKER_REFUSED = /^--(expose-gc|expose_gc|max-old-space-size|max-semi-space-size|perf-basic-prof|prof|cpu-prof)/;
+
 /**
  * Starts a worker running `entry` (TypeScript or JavaScript). `options` are Worker options
  * (`workerData`, `transferList`, …); `options.argv` is kept, the entry is appended after it and
@@ -30,6 +33,10 @@ export function tsWorker(entry: string | URL, options: WorkerOptions = {}): Work
   argv.push(moduleHref(entry));
   // A parent started with `--import tsx` passes it on; inside the worker boot.mjs registers tsx
   // itself, so drop it to avoid registering the loader twice.
-  const execArgv = (options.execArgv ?? process.execArgv).filter((a, i, all) => !(a === 'tsx' && all[i - 1] === '--import') && !(a === '--import' && all[i + 1] === 'tsx') && a !== '--import=tsx');
+  // Workers refuse process-wide flags (`--expose-gc`, `--max-old-space-size`, … throw
+  // ERR_WORKER_INVALID_EXEC_ARGV); tsx is registered by the boot module instead of `--import`.
+  const execArgv = (options.execArgv ?? process.execArgv).filter(
+    (a, i, all) => !(a === 'tsx' && all[i - 1] === '--import') && !(a === '--import' && all[i + 1] === 'tsx') && a !== '--import=tsx' && !WORKER_REFUSED.test(a),
+  );
   return new Worker(BOOT_URL, Object.assign({}, options, { argv, execArgv }));
 }

@@ -1,4 +1,6 @@
 /** attach / detach: start-up failures, record table, ownership checks, detach twice, after detach. */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { key } from '../../core/index.js';
 import { attach } from '../../bridge/sync/index.js';
@@ -108,5 +110,12 @@ describe('bridge/sync attach and detach', function () {
       h.detach();
       await exited;
     });
+  });
+});
+
+describe('attach() under process-wide Node flags', () => {
+  it('starts its engine thread when the process runs with --expose-gc (workers refuse that flag)', () => {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--expose-gc', '-e', "import('./bridge/sync/worker.ts').then(({ tsWorker }) => { const w = tsWorker('data:text/javascript,process.exit(0)'); w.on('exit', (c) => console.log('exit', c)); w.on('error', (e) => console.log('error', e.code)); })"], { cwd: join(import.meta.dirname, '../..'), encoding: 'utf8', timeout: 20000 });
+    expect(out.trim()).to.equal('exit 0');
   });
 });
