@@ -118,10 +118,15 @@ export function nodeMqttConnector(options: NodeMqttConnectorOptions): NodeMqttCo
   let waiters: Array<() => void> = [];
   let status = '';
 
+  // Publish options are made once per (qos, retain), not per message (STYLE principle 3); MQTT.js
+  // copies them. No completion callback: QoS 1/2 completion is MQTT.js's store, and a callback per
+  // message costs a closure and a write-completion hook.
+  const publishOptions: Array<{ qos: 0 | 1 | 2; retain: boolean }> = [];
+  for (let q = 0; q < 3; q++) for (const r of [false, true]) publishOptions.push({ qos: q as 0 | 1 | 2, retain: r });
   const transport: WireTransport = {
     writable: () => !!client && client.connected,
     publish(topic, _utf8, payload: Payload, qos, retain) {
-      client?.publish(topic, toWire(payload), { qos: qos as 0 | 1 | 2, retain }, () => {});
+      client?.publish(topic, toWire(payload), publishOptions[qos * 2 + (retain ? 1 : 0)]);
     },
   };
 
