@@ -16,8 +16,12 @@ const core = readFileSync(join(ROOT, 'dist/aimdb-core.js'), 'utf8');
 
 // ES5 for both engines: `print` and `Date` are all they share.
 const script = `
-var module = { exports: {} }, exports = module.exports;
+var module = { exports: {} };
+// The core in its own function scope, as require() would load it: its minified top-level names
+// must not meet this script's.
+(function (module, exports) {
 ${core}
+})(module, module.exports);
 var A = module.exports;
 var N = ${N}, BATCH = 64;
 
