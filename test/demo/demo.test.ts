@@ -80,6 +80,15 @@ describe('demo', function () {
       expect(watched, watched).to.match(/seq=1 pico\.actuator\.valve\.state \{.*"cmd":77.*\} \[snapshot\]/);
       expect(watched, watched).to.match(/seq=2 pico\.actuator\./);
       expect(await cli('graph', 'order')).to.contain('pico.actuator.valve.state');
+      // `aimdb watch … | head -1`: watch keeps writing after head has gone; it must end quietly.
+      // (Asynchronously: this process serves the gateway the CLI talks to.)
+      const piped = await new Promise<{ status: number | null; stdout: string; stderr: string }>((res) =>
+        execFile('bash', ['-c', `set -o pipefail; node bin/aimdb.mjs --connect ${demo.endpoints.aimx[0]} watch 'esp32.#' | head -1`], { cwd: ROOT, timeout: 20000 }, (err, stdout, stderr) =>
+          res({ status: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
+        ),
+      );
+      expect(piped.stderr, piped.stderr).to.not.match(/EPIPE|Unhandled/);
+      expect(piped.status, `${piped.stdout}\n${piped.stderr}`).to.equal(0);
     } finally {
       await demo.stop();
     }
