@@ -190,8 +190,9 @@ export function nodeMqttConnector(options: NodeMqttConnectorOptions): NodeMqttCo
       c.on('connect', (connack) => {
         attempts = 0;
         stats.connects++;
-        // A new session has no redeliveries to recognise: ids start afresh.
+        // A new session has no redeliveries to recognise; a resumed one may redeliver.
         if (!connack.sessionPresent) dups.reset();
+        else dups.resumed();
         log.info('mqtt connected to ' + options.url);
         if (useStatus) c.publish(status, STATUS_ONLINE, { qos: 1, retain: true }, () => {});
         if (subs.filters.length > 0) {

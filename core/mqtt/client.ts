@@ -410,7 +410,7 @@ export class MqttClient {
     if (!p.sessionPresent) {
       this._q2.splice(0, this._q2.length);
       this._dups.reset();
-    }
+    } else this._dups.resumed();
     this._lastRecv = this._rt.now();
     if (this._keepMs > 0) this._kaTimer = this._rt.after(this._keepMs, this._kaFn);
     // Unacknowledged publishes go again with DUP (§4.4), then every subscription (never trust the

@@ -3,9 +3,12 @@
  * reset), the broker re-sends the message in the resumed session with DUP=1 and the same packet id.
  * A Mailbox promises at most once per value (CONTRACT §2), so inbound links drop such a redelivery.
  *
- * The filter remembers the last `size` QoS 1 messages delivered (packet id, topic and a FNV-1a hash
- * of the payload). A message is a duplicate only when it has DUP=1 and matches a remembered one on
- * all three; a new message with a reused id replaces the entry. Memory: `size` × 3 numbers/strings.
+ * The filter remembers the last `size` QoS 1 messages delivered (packet id, topic, a FNV-1a hash of
+ * the payload, and the connection they came on). A message matching a remembered one on id, topic
+ * and payload is a duplicate when it carries DUP=1, or when it arrives on a later connection of the
+ * same session: MQTT 3.1.1 lets a broker redeliver only after a reconnect, and some brokers (aedes
+ * 1.x) resend without the DUP flag. Within one connection a reused id is a new message. Memory:
+ * `size` × 4 numbers/strings.
  */
 import { byteAt } from '../bytes.js';
 
@@ -14,6 +17,8 @@ export class DupFilter {
   _ids: number[];
   _topics: string[];
   _hashes: number[];
+  _gens: number[];
+  _gen: number;
   _next: number;
   /** Redeliveries dropped. */
   duplicates: number;
@@ -23,10 +28,13 @@ export class DupFilter {
     this._ids = [];
     this._topics = [];
     this._hashes = [];
+    this._gens = [];
+    this._gen = 0;
     for (let i = 0; i < n; i++) {
       this._ids.push(-1);
       this._topics.push('');
       this._hashes.push(0);
+      this._gens.push(0);
     }
     this._next = 0;
     this.duplicates = 0;
@@ -40,7 +48,10 @@ export class DupFilter {
     const h = fnv1a(payload);
     const at = this._ids.indexOf(id);
     if (at >= 0) {
-      if (dup && this._topics[at] === topic && this._hashes[at] === h) {
+      const same = this._topics[at] === topic && this._hashes[at] === h;
+      const redelivery = dup || this._gens[at] < this._gen;
+      this._gens[at] = this._gen;
+      if (same && redelivery) {
         this.duplicates++;
         return true;
       }
@@ -53,7 +64,13 @@ export class DupFilter {
     this._ids[slot] = id;
     this._topics[slot] = topic;
     this._hashes[slot] = h;
+    this._gens[slot] = this._gen;
     return false;
+  }
+
+  /** A new connection resumed the session: what was delivered before may now come again. */
+  resumed(): void {
+    this._gen++;
   }
 
   /** Forgets everything (a clean session starts afresh). */

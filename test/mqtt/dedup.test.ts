@@ -23,6 +23,15 @@ describe('core/mqtt DupFilter', () => {
     expect(f.isDuplicate(9, 'b/cmd', 'three', true)).to.equal(false);
   });
 
+  it('drops a redelivery without DUP on a resumed connection (aedes resends without the flag)', () => {
+    const f = new DupFilter(4);
+    expect(f.isDuplicate(5, 'a/cmd', 'open', false)).to.equal(false);
+    f.resumed();
+    expect(f.isDuplicate(5, 'a/cmd', 'open', false)).to.equal(true);
+    // Within one connection, a reused id without DUP is a new message.
+    expect(f.isDuplicate(5, 'a/cmd', 'open', false)).to.equal(false);
+  });
+
   it('forgets beyond its window and on reset', () => {
     const f = new DupFilter(2);
     f.isDuplicate(1, 't', 'x', false);
