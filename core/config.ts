@@ -2,7 +2,7 @@
  * Record configuration as collected by `configure()` (issue 2, item 2). Nothing here checks or runs
  * anything: `build()` validates the whole configuration at once (core/validate.ts).
  */
-import type { BufferConfig, Consumer, LinkOptions, Payload, Producer, RecordKey } from './api.js';
+import type { BufferConfig, Consumer, LinkOptions, Producer, RecordKey } from './api.js';
 import type { ConfigProblem } from './errors.js';
 import type { Deserializer, Serializer } from './links.js';
 import type { RuntimeContext } from './runtime/context.js';
@@ -101,6 +101,3 @@ export function newRecordConfig(k: RecordKey<any>): RecordConfig {
     problems: [],
   };
 }
-
-/** Options as given to the link builders' `option`. */
-export type { Payload };
