@@ -214,8 +214,3 @@ export class Rec implements Runnable {
     while (this._readers.length > 0) this._readers[0].close();
   }
 }
-
-/** True when `kind` is a buffer that holds a current value. */
-export function hasLatest(kind: number): boolean {
-  return kind === BUFFER_SINGLE_LATEST || kind === BUFFER_MAILBOX;
-}

@@ -59,6 +59,16 @@ export class OwnershipGuard {
   private doc: ClaimsDocument;
   private others = new Map<string, ClaimsDocument>();
   private refused = new Set<string>();
+  private gates = new Map<string, { refused: boolean }>();
+
+  private gateFor(topic: string): { refused: boolean } {
+    let g = this.gates.get(topic);
+    if (!g) {
+      g = { refused: false };
+      this.gates.set(topic, g);
+    }
+    return g;
+  }
   private readonly topic: string;
 
   constructor(private readonly o: OwnershipOptions) {
@@ -77,8 +87,10 @@ export class OwnershipGuard {
       this.doc.topics[topic] = route.key;
       const send = route.send;
       if (!send) continue;
+      // One flag per topic, set when claims change, so the per-message check is a property read.
+      const gate = this.gateFor(topic);
       route.send = (payload: Payload, value: unknown, seq: number) => {
-        if (this.refused.has(topic)) {
+        if (gate.refused) {
           this.refusedValues++;
           route.metrics.dropped++;
           return;
@@ -141,6 +153,7 @@ export class OwnershipGuard {
         if (!weWin && this.o.refuse !== false) this.refused.add(topic);
       }
     }
+    for (const [topic, g] of this.gates) g.refused = this.refused.has(topic);
     const changed = this.refused.size !== refusedBefore.size || [...this.refused].some((t) => !refusedBefore.has(t));
     if (changed) {
       for (const t of refusedBefore) if (!this.refused.has(t)) this.o.log('info', `topic '${t}' released by its owner: producing it again`);

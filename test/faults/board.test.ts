@@ -9,12 +9,12 @@ import * as path from 'node:path';
 import mqtt from 'mqtt';
 import { recordScenario, ringResult } from './results.js';
 import { startFaultProxy, type FaultProxy } from './proxy.js';
-import { sleep, startBroker, within, type BrokerCtl } from './rig.js';
+import { sleep, startBroker, within, type BrokerCtl, cleanupStack } from './rig.js';
 import { bootBoard, observerNode, BoardCmd, Config, Reading } from './board.js';
 
 describe('faults: board ↔ broker (core MQTT client)', function () {
   this.timeout(30000);
-  const stops: Array<() => unknown> = [];
+  const stops = cleanupStack();
   let broker: BrokerCtl;
   let proxy: FaultProxy;
   let op: mqtt.MqttClient;
@@ -29,16 +29,6 @@ describe('faults: board ↔ broker (core MQTT client)', function () {
     stops.push(() => op.endAsync(true));
   });
 
-  afterEach(async () => {
-    for (const s of stops.reverse()) {
-      try {
-        await s();
-      } catch {
-        /* keep going */
-      }
-    }
-    stops.length = 0;
-  });
 
   it('partition (2 s): keepalive detects it, ring values accounted, SingleLatest converges, commands at most once', async () => {
     const t0 = Date.now();

@@ -299,3 +299,22 @@ export function gatewayRing(rig: Rig) {
   const out = rec.links.find((l) => l.direction === 'out')!.metrics;
   return { rec, inLink, out };
 }
+
+/**
+ * Teardown steps of a suite: push a stop function as each part starts; after each test they run in
+ * reverse order, every one even if an earlier one throws. Call inside `describe`.
+ */
+export function cleanupStack(): Array<() => unknown> {
+  const stops: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const s of stops.reverse()) {
+      try {
+        await s();
+      } catch {
+        /* keep going: the next part must still stop */
+      }
+    }
+    stops.length = 0;
+  });
+  return stops;
+}

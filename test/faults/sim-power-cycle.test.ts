@@ -14,23 +14,13 @@ import mqtt from 'mqtt';
 import { bootBundle, type EspruinoSim } from '../../bridge/sim/espruino-sim.js';
 import { startFaultProxy, type FaultProxy } from './proxy.js';
 import { recordScenario } from './results.js';
-import { sleep, startBroker, type BrokerCtl } from './rig.js';
+import { sleep, startBroker, type BrokerCtl, cleanupStack } from './rig.js';
 
 const BUNDLE = resolve(fileURLToPath(import.meta.url), '../../../dist/climate-sensor.esp32.js');
 
 describe('faults: simulated ESP32 (real climate-sensor bundle) power-cycled', function () {
   this.timeout(40000);
-  const stops: Array<() => unknown> = [];
-  afterEach(async () => {
-    for (const s of stops.reverse()) {
-      try {
-        await s();
-      } catch {
-        /* keep going */
-      }
-    }
-    stops.length = 0;
-  });
+  const stops = cleanupStack();
 
   it('restores its SingleLatest config from Storage at boot; readings in RAM at the cut are lost uncounted', async function () {
     if (!existsSync(BUNDLE)) this.skip();

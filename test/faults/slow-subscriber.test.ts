@@ -11,22 +11,12 @@ import { checkConfig } from '../../bridge/gateway/config.js';
 import { Gateway } from '../../bridge/gateway/gateway.js';
 import { recordScenario, ringResult } from './results.js';
 import { startFaultProxy, type FaultProxy } from './proxy.js';
-import { deviceDb, noisyLine, sleep, startBroker, within, Pos, type BrokerCtl } from './rig.js';
+import { deviceDb, noisyLine, sleep, startBroker, within, Pos, type BrokerCtl, cleanupStack } from './rig.js';
 
 describe('faults: slow subscriber', function () {
   this.timeout(30000);
-  const stops: Array<() => unknown> = [];
+  const stops = cleanupStack();
 
-  afterEach(async () => {
-    for (const s of stops.reverse()) {
-      try {
-        await s();
-      } catch {
-        /* keep going */
-      }
-    }
-    stops.length = 0;
-  });
 
   it('an AimX client reading at 64 KB/s: gateway send buffer bounded, every value received or counted', async () => {
     const t0 = Date.now();
