@@ -5,14 +5,13 @@
 import type { RecordKey } from './api.js';
 import { aimError } from './errors.js';
 import { hasOwn } from './dev.js';
-
-// Wildcards and separators of the AimX and MQTT pattern languages cannot appear in a key name.
-const BAD_KEY_CHARS = /[\s*#+]/;
+import { hasWhitespace } from './links.js';
 
 /** Checks a full key name; returns an error message or `undefined`. */
 export function keyNameProblem(name: string): string | undefined {
   if (typeof name !== 'string' || name.length === 0) return 'key must be a non-empty string';
-  if (BAD_KEY_CHARS.test(name)) return "key '" + name + "' contains whitespace or a wildcard (* # +)";
+  // Wildcards of the AimX and MQTT pattern languages cannot appear in a key name.
+  if (hasWhitespace(name) || name.indexOf('*') >= 0 || name.indexOf('#') >= 0 || name.indexOf('+') >= 0) return "key '" + name + "' contains whitespace or a wildcard (* # +)";
   if (name.charAt(0) === '.' || name.charAt(name.length - 1) === '.' || name.indexOf('..') >= 0) {
     return "key '" + name + "' has an empty dot-separated segment";
   }

@@ -8,7 +8,21 @@ import type { RuntimeContext } from './runtime/context.js';
 import type { Rec } from './record.js';
 import { hasOwn } from './dev.js';
 
-const SCHEME = /^[a-z][a-z0-9+.-]*$/;
+// Device code avoids regular expressions: Espruino implements only a small subset of them.
+function schemeOk(scheme: string): boolean {
+  for (let i = 0; i < scheme.length; i++) {
+    const c = scheme.charAt(i);
+    const letter = c >= 'a' && c <= 'z';
+    if (!letter && (i === 0 || !((c >= '0' && c <= '9') || c === '+' || c === '.' || c === '-'))) return false;
+  }
+  return scheme.length > 0;
+}
+
+/** True when `text` holds a space, tab, CR, LF, VT or FF (what `\s` means for ASCII keys and URLs). */
+export function hasWhitespace(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (' \t\r\n\v\f'.indexOf(text.charAt(i)) >= 0) return true;
+  return false;
+}
 
 /**
  * Parses `scheme://address?k=v&…`. Returns the parsed URL or an error message.
@@ -20,7 +34,7 @@ export function parseLinkUrl(url: string): LinkUrl | string {
   const sep = url.indexOf('://');
   if (sep <= 0) return "link URL '" + url + "' has no scheme (expected scheme://address)";
   const scheme = url.substring(0, sep).toLowerCase();
-  if (!SCHEME.test(scheme)) return "link URL '" + url + "' has an invalid scheme";
+  if (!schemeOk(scheme)) return "link URL '" + url + "' has an invalid scheme";
   let rest = url.substring(sep + 3);
   const query: { [name: string]: string } = {};
   const q = rest.indexOf('?');
@@ -36,7 +50,7 @@ export function parseLinkUrl(url: string): LinkUrl | string {
     }
   }
   if (rest.length === 0) return "link URL '" + url + "' has an empty address";
-  if (/\s/.test(rest)) return "link URL '" + url + "' contains whitespace";
+  if (hasWhitespace(rest)) return "link URL '" + url + "' contains whitespace";
   return { url: url, scheme: scheme, address: rest, query: query };
 }
 

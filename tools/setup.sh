@@ -33,6 +33,14 @@ if [ "$want_system" = 1 ]; then
   command -v mujs >/dev/null 2>&1 || missing+=(mujs)
   command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
   command -v mosquitto_sub >/dev/null 2>&1 || missing+=(mosquitto-clients)
+  # The real device engines (../shared/engines) are 32-bit Linux builds: they need the i386 C library.
+  [ -e /lib/ld-linux.so.2 ] || missing+=(libc6-i386)
+  # Some kernels (virtual machines without 32-bit syscalls) cannot execute i386 programs at all
+  # ("Exec format error"): the engine runner then runs them under QEMU's user-mode emulator.
+  eng=../shared/engines/bin/espruino-vars-1600
+  if [ -e "$eng" ] && ! command -v qemu-i386 >/dev/null 2>&1 && ! "$eng" --help >/dev/null 2>&1; then missing+=(qemu-user); fi
+  # A pty pair links a real-engine board's UART to the gateway in the device tests.
+  command -v socat >/dev/null 2>&1 || missing+=(socat)
   if [ "$want_browser" = 1 ]; then
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   fi

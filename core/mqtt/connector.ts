@@ -78,11 +78,40 @@ export interface MqttConnector extends Connector {
   readonly client: MqttClient | null;
 }
 
-/** Splits `mqtt://host[:port]` (a trailing `/` allowed). Throws on anything else (configuration). */
+/**
+ * Splits `mqtt://host[:port]` (a trailing `/` allowed). Throws on anything else (configuration).
+ * Parsed by hand: Espruino's regular expressions lack non-capturing and optional groups.
+ *
+ * @example parseBrokerUrl('mqtt://192.168.1.10:1884') // { host: '192.168.1.10', port: 1884 }
+ */
 export function parseBrokerUrl(url: string): { host: string; port: number } {
-  const m = /^mqtt:\/\/([^:/?#]+)(?::(\d+))?\/?$/.exec(url);
-  if (!m) throw aimError('INVALID_CONFIGURATION', 'mqtt broker url must be mqtt://host[:port], got ' + url);
-  return { host: m[1], port: m[2] ? Number(m[2]) : 1883 };
+  const bad = function () {
+    return aimError('INVALID_CONFIGURATION', 'mqtt broker url must be mqtt://host[:port], got ' + url);
+  };
+  if (typeof url !== 'string' || url.substring(0, 7) !== 'mqtt://') throw bad();
+  let rest = url.substring(7);
+  if (rest.charAt(rest.length - 1) === '/') rest = rest.substring(0, rest.length - 1);
+  const colon = rest.indexOf(':');
+  const host = colon >= 0 ? rest.substring(0, colon) : rest;
+  const portText = colon >= 0 ? rest.substring(colon + 1) : '';
+  if (host.length === 0 || hasAnyChar(host, ':/?#@ ')) throw bad();
+  if (colon >= 0 && (portText.length === 0 || portText.length > 5 || !allDigits(portText))) throw bad();
+  const port = colon >= 0 ? Number(portText) : 1883;
+  if (port < 1 || port > 65535) throw bad();
+  return { host: host, port: port };
+}
+
+function hasAnyChar(text: string, chars: string): boolean {
+  for (let i = 0; i < text.length; i++) if (chars.indexOf(text.charAt(i)) >= 0) return true;
+  return false;
+}
+
+function allDigits(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /** Why a link URL is unusable by an MQTT connector, or `undefined`. Shared with the Node connector. */
