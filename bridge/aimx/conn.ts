@@ -45,7 +45,7 @@ export function newConn(peer: string, send: (t: string) => void, close: () => vo
 export function serveConn(server: AimxServer, conn: MessageConn, options: SessionOpenOptions): void {
   const session = server.open(
     { send: (t) => conn.send(t), close: () => conn.close(), canSend: () => conn.canSend() },
-    { transport: options.transport, peer: conn.peer, trusted: options.trusted },
+    { ...options, peer: conn.peer },
   );
   if (!session) {
     conn.send(server.refusalFrame());

@@ -213,7 +213,7 @@ export class AimxClient {
         return this._reply(f.id as number, f.ok, f.err, f.msg);
       case 'event':
       case 'snap':
-        return this._update(f.sub as string, f.seq as number, f.topic, f.data, f.t === 'snap', !!f.last);
+        return this._update(f.sub as string, f.seq, f.topic, f.data, f.t === 'snap', !!f.last);
       case 'subscribed': {
         const s = this._sub(f.sub as string);
         if (s && s._h.onSubscribed) s._h.onSubscribed();
@@ -275,9 +275,11 @@ export class AimxClient {
     this.stats.badFrames++;
   }
 
-  _update(subId: string, seq: number, topic: string | undefined, data: unknown, snapshot: boolean, last: boolean): void {
+  _update(subId: string, seqOrNone: number | undefined, topic: string | undefined, data: unknown, snapshot: boolean, last: boolean): void {
     const s = this._sub(subId);
     if (!s) return;
+    // Snapshots from AimDB servers that do not number them take the next number.
+    const seq = seqOrNone === undefined ? s._lastSeq + 1 : seqOrNone;
     if (seq <= s._lastSeq) {
       this.stats.outOfOrder++;
       return;

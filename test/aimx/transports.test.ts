@@ -50,7 +50,11 @@ function nextFrames(conn: MessageConn, n: number, ms = 2000): Promise<any[]> {
   });
 }
 
-function transportSuite(name: string, start: (server: AimxServer) => Promise<Harness>, opts: { oversize: string } = { oversize: '' }) {
+/**
+ * `auth: 'token'` — the peer proves itself with the token in `hello`; `'socket'` — the transport
+ * vouches for it (a Unix socket's file mode), so no token is asked.
+ */
+function transportSuite(name: string, start: (server: AimxServer) => Promise<Harness>, opts: { oversize: string; auth?: 'token' | 'socket' } = { oversize: '' }) {
   describe(name, () => {
     let db: Database;
     let server: AimxServer;
@@ -60,7 +64,8 @@ function transportSuite(name: string, start: (server: AimxServer) => Promise<Har
     before(async () => {
       db = makeDb(nodeRuntime({ sink: () => {} }), { periodMs: 20 });
       db.start();
-      server = aimxServer(db, { token: TOKEN });
+      // `details` so the refusals can be told apart by their `msg`.
+      server = aimxServer(db, { token: TOKEN, details: true });
       h = await start(server);
     });
     after(async () => {
@@ -89,7 +94,18 @@ function transportSuite(name: string, start: (server: AimxServer) => Promise<Har
       expect(await c.ping()).to.be.a('number');
     });
 
-    it('rejects a wrong token and every request before hello', async () => {
+    if (opts.auth === 'socket') {
+      it('asks no token: the socket file (0600) is the credential, as in AimDB', async () => {
+        const conn = await raw();
+        const frames = nextFrames(conn, 2);
+        conn.send('{"t":"req","id":1,"method":"graph.topo_order","params":null}');
+        conn.send('{"t":"req","id":2,"method":"hello","params":{"client":"aimdb-client","version":"3.0"}}');
+        const [topo, hello] = await frames;
+        expect(topo.ok).to.include('app.setpoint');
+        expect(hello.ok.version).to.equal('3.0');
+      });
+    }
+    if (opts.auth !== 'socket') it('rejects a wrong token and every request before hello', async () => {
       const conn = await raw();
       const frames = nextFrames(conn, 3);
       conn.send('{"t":"req","id":1,"method":"record.list","params":null}');
@@ -118,7 +134,7 @@ function transportSuite(name: string, start: (server: AimxServer) => Promise<Har
       expect(seqs).to.deep.equal([1, 2, 3, 4]);
     });
 
-    it('answers malformed and oversize frames and keeps the session', async () => {
+    it('answers malformed and oversize frames (with details) and keeps the session', async () => {
       const conn = await raw();
       const frames = nextFrames(conn, 3);
       conn.send('{"t":"req",');
@@ -158,7 +174,7 @@ describe('aimx transports (loopback)', () => {
         },
       };
     },
-    { oversize: big(70000) },
+    { oversize: big(70000), auth: 'socket' },
   );
 
   transportSuite(
@@ -246,7 +262,7 @@ describe('aimx limits over TCP', () => {
   before(async () => {
     db = makeDb(nodeRuntime({ sink: () => {} }), { tick: false });
     db.start();
-    l = await serveTcp(aimxServer(db, { maxConnections: 1 }), { port: 0 });
+    l = await serveTcp(aimxServer(db, { maxConnections: 1, details: true }), { port: 0 });
   });
   after(async () => {
     for (const c of conns) c.close();
@@ -267,7 +283,7 @@ describe('aimx limits over TCP', () => {
     // Find a free slot: the first test's connections are closed by now? Use a fresh server.
     const db2 = makeDb(nodeRuntime({ sink: () => {} }), { tick: false });
     db2.start();
-    const l2 = await serveTcp(aimxServer(db2), { port: 0, maxFrame: 100 });
+    const l2 = await serveTcp(aimxServer(db2, { details: true }), { port: 0, maxFrame: 100 });
     const c = await dial(l2.url);
     try {
       const frames = nextFrames(c, 2);
