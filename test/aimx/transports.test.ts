@@ -16,6 +16,7 @@ import {
   AimxConnection,
   AimxListener,
   MessageConn,
+  checkUpgrade,
   dial,
   dialStream,
   memoryStreamPair,
@@ -24,6 +25,7 @@ import {
   serveTcp,
   serveUnix,
   serveWs,
+  unixSocketMode,
 } from '../../bridge/aimx/index.js';
 import { makeDb } from './fixture.js';
 
@@ -323,5 +325,55 @@ describe('aimx/endpoint', () => {
       ['localhost:7001', 'expected tcp://'],
     ];
     for (const [u, why] of bad) expect(() => parseEndpoint(u), u).to.throw(why);
+  });
+});
+
+describe('aimx/auth per transport', () => {
+  it('Unix socket modes: 0600 by default, 0660 on request, anything open to others refused', async () => {
+    expect(unixSocketMode(undefined)).to.equal(0o600);
+    expect(unixSocketMode(0o660)).to.equal(0o660);
+    for (const bad of [0o666, 0o604, 0o601, 0o400, 0o060, 0o1600, -1, 1.5]) expect(() => unixSocketMode(bad), bad.toString(8)).to.throw(/0600 or 0660/);
+    const db = makeDb(nodeRuntime({ sink: () => {} }), { tick: false });
+    const p = path.join(os.tmpdir(), `aimx-mode-${process.pid}.sock`);
+    try {
+      const l = await serveUnix(aimxServer(db), { path: p, mode: 0o660 });
+      expect(fs.statSync(p).mode & 0o777).to.equal(0o660);
+      await l.close();
+      let err: Error | null = null;
+      await serveUnix(aimxServer(db), { path: p, mode: 0o666 }).catch((e: Error) => (err = e));
+      expect(String(err)).to.match(/0600 or 0660/);
+    } finally {
+      fs.rmSync(p, { force: true });
+    }
+  });
+
+  function req(url: string, headers: Record<string, string> = {}): any {
+    return { url, headers };
+  }
+  it('decides an upgrade: path, version gate (strict on /ws, lenient on the alias), then the token', () => {
+    const db = makeDb(nodeRuntime({ sink: () => {} }), { tick: false });
+    const withToken = aimxServer(db, { token: 't0k' });
+    const open = aimxServer(db);
+    const paths = { strict: ['/ws'], lenient: ['/aimx'] };
+    const status = (s: AimxServer, url: string, h?: Record<string, string>) => checkUpgrade(req(url, h), s, paths).status;
+    expect(status(open, '/nope?v=3.0')).to.equal(404);
+    expect(status(open, '/ws')).to.equal(426);
+    expect(status(open, '/ws?v=')).to.equal(426);
+    expect(status(open, '/ws?v=2.9')).to.equal(426);
+    expect(status(open, '/ws?v=03.0')).to.equal(426);
+    expect(status(open, '/ws?v=3.1')).to.equal(101);
+    expect(status(open, '/aimx')).to.equal(101);
+    expect(status(open, '/aimx?v=4.0')).to.equal(426);
+    // The version is checked before the token (AimDB's order).
+    expect(status(withToken, '/ws?token=wrong')).to.equal(426);
+    expect(status(withToken, '/ws?v=3.0&token=wrong')).to.equal(401);
+    expect(status(withToken, '/ws?v=3.0', { authorization: 'Bearer wrong' })).to.equal(401);
+    expect(status(withToken, '/ws?v=3.0', { authorization: 'Bearer' })).to.equal(101);
+    expect(status(withToken, '/ws?v=3.0', { authorization: 'Basic dDBr' })).to.equal(101);
+    expect(checkUpgrade(req('/ws?v=3.0'), withToken, paths).trusted).to.equal(false);
+    expect(checkUpgrade(req('/ws?v=3.0&token=t0k'), withToken, paths).trusted).to.equal(true);
+    expect(checkUpgrade(req('/ws?v=3.0', { authorization: 'bearer t0k' }), withToken, paths).trusted).to.equal(true);
+    // The header wins over the query parameter.
+    expect(status(withToken, '/ws?v=3.0&token=t0k', { authorization: 'Bearer nope' })).to.equal(401);
   });
 });
