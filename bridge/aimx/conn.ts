@@ -45,7 +45,7 @@ export function newConn(peer: string, send: (t: string) => void, close: () => vo
 export function serveConn(server: AimxServer, conn: MessageConn, options: SessionOpenOptions): void {
   const session = server.open(
     { send: (t) => conn.send(t), close: () => conn.close(), canSend: () => conn.canSend() },
-    { ...options, peer: conn.peer },
+    { transport: options.transport, peer: conn.peer, trusted: options.trusted },
   );
   if (!session) {
     conn.send(server.refusalFrame());

@@ -80,7 +80,7 @@ export async function serveWs(server: AimxServer, options: WsServeOptions = {}):
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      serveConn(server, wsConn(ws, `${req.socket.remoteAddress}:${req.socket.remotePort}`, maxFrame), { transport: 'ws', trusted: verdict.trusted, acksSubscribe: true });
+      serveConn(server, wsConn(ws, `${req.socket.remoteAddress}:${req.socket.remotePort}`, maxFrame), { transport: 'ws', trusted: verdict.trusted });
     });
   });
   const sockets = new Set<net.Socket>();

@@ -35,8 +35,8 @@ export interface AimxServerOptions {
   /** `server` string of the `hello` reply. Default `'aimdb-js'`. */
   server?: string;
   /**
-   * Send an explicit `subscribed` ack after a successful `sub`. Default false, as AimDB's socket
-   * transports; the WebSocket transport turns it on per session (as AimDB's WebSocket connector).
+   * Send an explicit `subscribed` ack after a successful `sub`, on every session. Unset (default):
+   * as AimDB, WebSocket sessions (transport `'ws'`) ack and the socket and serial ones do not.
    */
   acksSubscribe?: boolean;
   /**
@@ -98,7 +98,7 @@ export interface SessionOpenOptions {
    * (TCP) checks the token in `hello` when one is configured.
    */
   trusted?: boolean;
-  /** Send `subscribed` acks on this session (default: the server's `acksSubscribe`). */
+  /** Send `subscribed` acks on this session (default: the server's `acksSubscribe`, else only on `ws`). */
   acksSubscribe?: boolean;
 }
 
@@ -110,7 +110,7 @@ export class AimxServer {
   readonly maxAuthFailures: number;
   readonly maxFrameBytes: number;
   readonly serverName: string;
-  readonly acksSubscribe: boolean;
+  readonly acksSubscribe: boolean | undefined;
   readonly snapshots: 'wildcard' | 'all' | 'none';
   readonly consumeMailboxes: boolean;
   readonly details: boolean;
@@ -140,7 +140,7 @@ export class AimxServer {
     this.maxAuthFailures = o.maxAuthFailures || 3;
     this.maxFrameBytes = o.maxFrameBytes || 65536;
     this.serverName = o.server || 'aimdb-js';
-    this.acksSubscribe = !!o.acksSubscribe;
+    this.acksSubscribe = o.acksSubscribe;
     this.snapshots = o.snapshots || 'wildcard';
     this.consumeMailboxes = !!o.consumeMailboxes;
     this.details = !!o.details;
@@ -213,7 +213,9 @@ export class AimxServer {
       return null;
     }
     const o = options || {};
-    const s = new AimxSession(this, link, !!o.trusted || !this.requiresToken, o.transport || 'stream', o.acksSubscribe !== undefined ? o.acksSubscribe : this.acksSubscribe);
+    const transport = o.transport || 'stream';
+    const acks = o.acksSubscribe !== undefined ? o.acksSubscribe : this.acksSubscribe !== undefined ? this.acksSubscribe : transport === 'ws';
+    const s = new AimxSession(this, link, !!o.trusted || !this.requiresToken, transport, acks);
     this._sessions.push(s);
     return s;
   }

@@ -326,12 +326,20 @@ describe('aimx/session', () => {
         '{"t":"event","seq":3,"sub":"7","data":{"celsius":3}}',
       ]);
     });
-    it('the transport decides the ack per session (the WebSocket one acks, as AimDB)', () => {
+    it('WebSocket sessions ack, socket ones do not (as AimDB), unless the server or the session says', () => {
       const { server } = setup();
+      const sub = (open: Parameters<typeof server.open>[1]) => {
+        const link = recorder();
+        server.open(link, open)!.receive('{"t":"sub","id":2,"topic":"app.setpoint"}');
+        return link.texts;
+      };
+      expect(sub({ transport: 'ws' })).to.deep.equal(['{"t":"subscribed","sub":"2"}']);
+      expect(sub({ transport: 'tcp' })).to.deep.equal([]);
+      expect(sub({ transport: 'unix', acksSubscribe: true })).to.deep.equal(['{"t":"subscribed","sub":"2"}']);
+      const all = setup({ acksSubscribe: false });
       const link = recorder();
-      const ws = server.open(link, { transport: 'ws', acksSubscribe: true })!;
-      ws.receive('{"t":"sub","id":2,"topic":"app.setpoint"}');
-      expect(link.texts).to.deep.equal(['{"t":"subscribed","sub":"2"}']);
+      all.server.open(link, { transport: 'ws' })!.receive('{"t":"sub","id":2,"topic":"app.setpoint"}');
+      expect(link.texts).to.deep.equal([]);
     });
     it('pattern: tags events with the record key and snapshots every covered record', () => {
       const { s, rt, link } = setup();
