@@ -213,7 +213,8 @@ export class AimxClient {
         return this._reply(f.id as number, f.ok, f.err, f.msg);
       case 'event':
       case 'snap':
-        return this._update(f.sub as string, f.seq, f.topic, f.data, f.t === 'snap', !!f.last);
+        // A snapshot from an AimDB server that does not number them takes the next number.
+        return this._update(f.sub as string, f.seq !== undefined ? f.seq : this._nextSeq(f.sub as string), f.topic, f.data, f.t === 'snap', !!f.last);
       case 'subscribed': {
         const s = this._sub(f.sub as string);
         if (s && s._h.onSubscribed) s._h.onSubscribed();
@@ -250,6 +251,11 @@ export class AimxClient {
     this._pings = [];
   }
 
+  _nextSeq(id: string): number {
+    const s = this._sub(id);
+    return s ? s._lastSeq + 1 : 0;
+  }
+
   _sub(id: string): SubState | null {
     return own(this._subs, id) ? this._subs[id] : null;
   }
@@ -275,11 +281,9 @@ export class AimxClient {
     this.stats.badFrames++;
   }
 
-  _update(subId: string, seqOrNone: number | undefined, topic: string | undefined, data: unknown, snapshot: boolean, last: boolean): void {
+  _update(subId: string, seq: number, topic: string | undefined, data: unknown, snapshot: boolean, last: boolean): void {
     const s = this._sub(subId);
     if (!s) return;
-    // Snapshots from AimDB servers that do not number them take the next number.
-    const seq = seqOrNone === undefined ? s._lastSeq + 1 : seqOrNone;
     if (seq <= s._lastSeq) {
       this.stats.outOfOrder++;
       return;
