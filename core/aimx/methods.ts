@@ -63,8 +63,8 @@ function recordGet(s: AimxSession, id: number, p: any): void {
 function recordSet(s: AimxSession, id: number, p: any): void {
   if (typeof p.name !== 'string' || !own(p, 'value')) return s.sendErr(id, 'internal', 'bad_params');
   const info = s.recordInfo(p.name);
-  // Writability first, as AimDB: an unknown key is simply not writable.
-  if (!info || !s.server.isWritable(info)) return s.sendErr(id, 'denied', 'not_writable');
+  if (!info) return s.sendErr(id, 'denied', 'not_writable'); // AimDB: writability first, so unknown is denied
+  if (!s.server.isWritable(info)) return s.sendErr(id, 'denied', 'not_writable');
   try {
     s.server.db.setById(info.id, p.value);
   } catch (e) {
