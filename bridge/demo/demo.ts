@@ -170,7 +170,8 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   print(`  AimX TCP      ${endpoints.aimx[0]}       (token in hello: node bin/aimdb.mjs --connect ${endpoints.aimx[0]} --token ${token} record list)`);
   if (wsUrl) print(`  AimX WS       ${wsUrl}?v=3.0   (token at the upgrade: Authorization: Bearer ${token}, or &token=…)`);
   print(`  AimX token    ${token}`);
-  if (endpoints.dashboard) print(`  Dashboard     ${endpoints.dashboard}     Prometheus: ${endpoints.metrics}`);
+  // The page reads the token from the URL fragment, which the browser never sends to a server.
+  if (endpoints.dashboard) print(`  Dashboard     ${endpoints.dashboard}#token=${token}     Prometheus: ${endpoints.metrics}`);
   print('  Ctrl-C stops everything.');
   print('');
 
