@@ -299,6 +299,17 @@ describe('AimDB client interop: the gateway of `make demo` (token on network tra
       // WebSocket sessions ack (AimDB's WebSocket connector runs acks_subscribe).
       const sub = q.c.subscribe('pico.actuator.valve.state');
       await q.c.until((f) => f.t === 'subscribed' && f.sub === String(sub), 'subscribed ack');
+      // set, watch, get, drain over the same socket.
+      expect((await q.c.reply(q.c.call('record.set', { name: 'pico.actuator.valve.cmd.set', value: { id: 51, open: true } }))).ok).to.deep.include({ status: 'success' });
+      const ev = await q.c.until((f) => f.t === 'event' && f.sub === String(sub) && f.data?.cmd === 51, 'valve state event over WebSocket');
+      expect(ev.topic).to.equal(undefined);
+      expect((await q.c.reply(q.c.call('record.get', { name: 'pico.actuator.valve.state' }))).ok).to.deep.include({ cmd: 51, open: true });
+      q.c.write('pico.actuator.valve.cmd.set', { id: 52, open: false });
+      await q.c.until((f) => f.t === 'event' && f.sub === String(sub) && f.data?.cmd === 52, 'valve state event after a WebSocket write');
+      const d0 = await q.c.reply(q.c.call('record.drain', { name: 'esp32.climate.temp' }));
+      expect(d0.ok.record_name).to.equal('esp32.climate.temp');
+      await new Promise((r) => setTimeout(r, 1500));
+      expect((await q.c.reply(q.c.call('record.drain', { name: 'esp32.climate.temp' }))).ok.count).to.be.greaterThan(0);
     } finally {
       q.close();
     }
