@@ -5,13 +5,13 @@
 import type { Connector, ConnectorContext, Consumer, Graph, InboundRoute, OutboundRoute, Producer, Reader, RecordInfo, RecordKey, RecordMetrics } from './api.js';
 import type { RecordConfig } from './config.js';
 import { aimError } from './errors.js';
-import { originOf } from './graph.js';
+import { buildGraph } from './graph.js';
 import { JoinRun } from './join.js';
 import { resetLinkMetrics, Serializer } from './links.js';
 import type { ReaderImpl } from './reader.js';
 import type { Rec } from './record.js';
 import { LOG_RANK, LogLevel, RuntimeAdapter } from './runtime/adapter.js';
-import { LogSink, makeContext, RuntimeContext, TimerSet } from './runtime/context.js';
+import { LogSink, makeContext, RuntimeContext, StageContext, TimerSet } from './runtime/context.js';
 import type { Scheduler } from './scheduler.js';
 import { bufferTypeName } from './buffers.js';
 
@@ -22,16 +22,28 @@ export interface BuiltParts {
   sink: LogSink;
   timers: TimerSet;
   nodeId: string;
-  configs: RecordConfig[];
+  /** The configuration's stages (sources, taps, transforms), needed only by `start()`, which
+   *  drops them: a running database keeps no build-time structure. */
+  setup: RecordConfig[] | null;
   recs: Rec[];
-  graph: Graph;
   connectors: Connector[];
   /** Per record: outbound routes with their serializer and connector. */
   outRoutes: Array<Array<{ route: OutboundRoute; serializer: Serializer<any>; connector: Connector }>>;
   /** Per record: inbound routes and their connector. */
   inRoutes: Array<Array<{ route: InboundRoute; connector: Connector }>>;
   /** Per record: the context its stages get. */
-  contexts: RuntimeContext[];
+  contexts: StageContext[];
+}
+
+/** A source or a transform writes the record: direct writes are refused. */
+function hasProducerStage(rec: Rec): boolean {
+  return rec.origin !== 'passive' && rec.origin !== 'link';
+}
+
+function routesOf<R>(list: Array<{ route: R }>): R[] {
+  const out: R[] = [];
+  for (let i = 0; i < list.length; i++) out.push(list[i].route);
+  return out;
 }
 
 const STATE_BUILT = 0;
@@ -80,15 +92,17 @@ export class Database {
     if (this._state !== STATE_BUILT) throw aimError('ALREADY_STARTED', 'database already ' + (this._state === STATE_RUNNING ? 'started' : 'stopped'));
     this._state = STATE_RUNNING;
     const p = this._p;
-    for (let r = 0; r < p.recs.length; r++) this._startDerivation(r);
+    const setup = p.setup as RecordConfig[];
+    p.setup = null;
+    for (let r = 0; r < p.recs.length; r++) this._startDerivation(r, setup[r]);
     for (let r = 0; r < p.recs.length; r++) this._startOutbound(r);
     for (let r = 0; r < p.recs.length; r++) {
-      const taps = p.configs[r].taps;
+      const taps = setup[r].taps;
       for (let t = 0; t < taps.length; t++) this._keepStop(taps[t](p.contexts[r], this._consumer(p.recs[r])));
     }
     for (let c = 0; c < p.connectors.length; c++) this._startConnector(p.connectors[c]);
     for (let r = 0; r < p.recs.length; r++) {
-      const sources = p.configs[r].sources;
+      const sources = setup[r].sources;
       for (let s = 0; s < sources.length; s++) this._keepStop(sources[s](p.contexts[r], this._producer(r)));
     }
     return this;
@@ -98,6 +112,7 @@ export class Database {
   stop(): void {
     if (this._state !== STATE_RUNNING) {
       this._state = STATE_STOPPED;
+      this._p.setup = null;
       return;
     }
     this._state = STATE_STOPPED;
@@ -130,9 +145,8 @@ export class Database {
     if (typeof ret === 'function') this._stops.push(ret);
   }
 
-  _startDerivation(r: number): void {
+  _startDerivation(r: number, cfg: RecordConfig): void {
     const p = this._p;
-    const cfg = p.configs[r];
     if (cfg.transforms.length === 0) return;
     const spec = cfg.transforms[0];
     const ctx = p.contexts[r];
@@ -188,19 +202,11 @@ export class Database {
       for (let i = 0; i < p.outRoutes[r].length; i++) if (p.outRoutes[r][i].connector === c) outbound.push(p.outRoutes[r][i].route);
       for (let i = 0; i < p.inRoutes[r].length; i++) if (p.inRoutes[r][i].connector === c) inbound.push(p.inRoutes[r][i].route);
     }
-    const base = makeContext(p.sink, p.timers, 'connector:' + c.schemes.join('+'));
-    const ctx: ConnectorContext = {
-      key: base.key,
-      now: base.now,
-      wallClock: base.wallClock,
-      after: base.after,
-      every: base.every,
-      log: base.log,
-      outbound: outbound,
-      inbound: inbound,
-      nodeId: p.nodeId,
-    };
-    c.start(ctx);
+    const ctx = makeContext(p.sink, p.timers, 'connector:' + c.schemes.join('+')) as StageContext & { outbound: OutboundRoute[]; inbound: InboundRoute[]; nodeId: string };
+    ctx.outbound = outbound;
+    ctx.inbound = inbound;
+    ctx.nodeId = p.nodeId;
+    c.start(ctx as ConnectorContext);
   }
 
   _rec(name: string): Rec {
@@ -249,11 +255,11 @@ export class Database {
    * (CONTRACT §7). Passive and link-fed records (commands, twins) accept them.
    */
   _writableRec(id: number): Rec {
-    const cfg = this._p.configs[id];
-    if (cfg.sources.length + cfg.transforms.length > 0) {
-      throw aimError('NOT_WRITABLE', "record '" + cfg.name + "' is written by its " + originOf(cfg) + ' (one authoritative producer per key)');
+    const rec = this._p.recs[id];
+    if (hasProducerStage(rec)) {
+      throw aimError('NOT_WRITABLE', "record '" + rec.key + "' is written by its " + rec.origin + ' (one authoritative producer per key)');
     }
-    return this._p.recs[id];
+    return rec;
   }
 
   // ------------------------------------------------------------------ direct API (CONTRACT §8, MCU)
@@ -341,23 +347,23 @@ export class Database {
     const p = this._p;
     const rows: RecordInfo[] = [];
     for (let r = 0; r < p.recs.length; r++) {
-      const cfg = p.configs[r];
       const rec = p.recs[r];
-      const origin = originOf(cfg);
+      const origin = rec.origin;
+      const staged = hasProducerStage(rec);
       const links: RecordInfo['links'] = [];
       for (let i = 0; i < p.outRoutes[r].length; i++) links.push({ direction: 'out', url: p.outRoutes[r][i].route.link.url, metrics: p.outRoutes[r][i].route.metrics });
       for (let i = 0; i < p.inRoutes[r].length; i++) links.push({ direction: 'in', url: p.inRoutes[r][i].route.link.url, metrics: p.inRoutes[r][i].route.metrics });
       rows.push({
         id: r,
         key: rec.key,
-        type: cfg.type,
+        type: rec.type,
         bufferType: bufferTypeName(rec._kind),
         bufferCapacity: rec._cap,
         origin: origin,
         producerCount: origin === 'passive' ? 0 : 1,
         consumerCount: rec._readers.length,
-        writable: cfg.writable && cfg.sources.length + cfg.transforms.length === 0,
-        hasProducerStage: cfg.sources.length + cfg.transforms.length > 0,
+        writable: rec._remoteWritable && !staged,
+        hasProducerStage: staged,
         metrics: rec._metrics(),
         links: links,
       });
@@ -371,18 +377,25 @@ export class Database {
    */
   routes(): { outbound: OutboundRoute[]; inbound: InboundRoute[] } {
     const p = this._p;
-    const outbound: OutboundRoute[] = [];
-    const inbound: InboundRoute[] = [];
+    let outbound: OutboundRoute[] = [];
+    let inbound: InboundRoute[] = [];
     for (let r = 0; r < p.recs.length; r++) {
-      for (let i = 0; i < p.outRoutes[r].length; i++) outbound.push(p.outRoutes[r][i].route);
-      for (let i = 0; i < p.inRoutes[r].length; i++) inbound.push(p.inRoutes[r][i].route);
+      outbound = outbound.concat(routesOf(p.outRoutes[r]));
+      inbound = inbound.concat(routesOf(p.inRoutes[r]));
     }
     return { outbound: outbound, inbound: inbound };
   }
 
-  /** The dataflow graph (computed at build). */
+  /** The dataflow graph (computed on each call from the records and their routes). */
   graph(): Graph {
-    return this._p.graph;
+    const p = this._p;
+    const outs: OutboundRoute[][] = [];
+    const ins: InboundRoute[][] = [];
+    for (let r = 0; r < p.recs.length; r++) {
+      outs.push(routesOf(p.outRoutes[r]));
+      ins.push(routesOf(p.inRoutes[r]));
+    }
+    return buildGraph(p.recs, outs, ins);
   }
 
   /** A RuntimeContext for a component (timers are cancelled by `stop()`). */

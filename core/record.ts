@@ -4,7 +4,7 @@
  * Sequence numbers: the k-th value ever produced has seq k (1-based); `_head` is the seq of the
  * newest value. Ring slot of seq s is `(s - 1) % capacity`. Storage is allocated once, here.
  */
-import { BUFFER_MAILBOX, BUFFER_SINGLE_LATEST, BUFFER_SPMC_RING, NumericLayout, RecordMetrics } from './api.js';
+import { BUFFER_MAILBOX, BUFFER_SINGLE_LATEST, BUFFER_SPMC_RING, NumericLayout, Origin, RecordMetrics } from './api.js';
 import { HAS_TYPED_ARRAYS } from './bytes.js';
 import type { Runnable, Scheduler } from './scheduler.js';
 import { ReaderImpl } from './reader.js';
@@ -36,6 +36,16 @@ export class Rec implements Runnable {
   key: string;
   /** Index in the database. */
   id: number;
+  /** Value type tag of the key. */
+  type: string;
+  /** Which kind of stage writes the record (fixed at build). */
+  origin: Origin;
+  /** Marked writable over AimX (`.remote({ writable: true })`). */
+  _remoteWritable: boolean;
+  /** Input keys of its transform or join; `null` for other origins. */
+  _inputs: string[] | null;
+  /** Taps configured on it. */
+  _tapCount: number;
   /** Buffer kind (0 = no buffer). */
   _kind: number;
   _cap: number;
@@ -66,6 +76,11 @@ export class Rec implements Runnable {
     this._queued = false;
     this.key = key;
     this.id = id;
+    this.type = '';
+    this.origin = 'passive';
+    this._remoteWritable = false;
+    this._inputs = null;
+    this._tapCount = 0;
     this._kind = kind;
     this._cap = kind === BUFFER_SPMC_RING ? capacity : kind === 0 ? 0 : 1;
     this._slots = [];
