@@ -127,11 +127,12 @@ export class Builder {
       const ctx = makeContext(sink, timers, cfg.name);
       contexts.push(ctx);
       const rec = new Rec(cfg.name, r, buf ? buf.kind : 0, buf ? buf.capacity : 0, buf ? buf.layout : undefined, sched, ctx.log);
-      rec.type = cfg.type;
-      rec.origin = originOf(cfg);
-      rec._remoteWritable = cfg.writable;
-      rec._inputs = cfg.transforms.length > 0 ? cfg.transforms[0].inputs : null;
-      rec._tapCount = cfg.taps.length;
+      const meta = rec._meta;
+      meta.type = cfg.type;
+      meta.origin = originOf(cfg);
+      meta.remoteWritable = cfg.writable;
+      meta.inputs = cfg.transforms.length > 0 ? cfg.transforms[0].inputs : null;
+      meta.taps = cfg.taps.length;
       recs.push(rec);
       const outs: BuiltParts['outRoutes'][0] = [];
       for (let i = 0; i < cfg.linksOut.length; i++) {

@@ -37,7 +37,7 @@ export interface BuiltParts {
 
 /** A source or a transform writes the record: direct writes are refused. */
 function hasProducerStage(rec: Rec): boolean {
-  return rec.origin !== 'passive' && rec.origin !== 'link';
+  return rec._meta.origin !== 'passive' && rec._meta.origin !== 'link';
 }
 
 function routesOf<R>(list: Array<{ route: R }>): R[] {
@@ -69,7 +69,6 @@ export class Database {
   _stops: Array<() => void>;
   _joins: JoinRun[];
   _direct: Array<ReaderImpl | undefined>;
-  _producers: Array<Producer<any> | undefined>;
 
   constructor(parts: BuiltParts) {
     this._p = parts;
@@ -81,7 +80,6 @@ export class Database {
     this._stops = [];
     this._joins = [];
     this._direct = [];
-    this._producers = [];
   }
 
   /**
@@ -158,7 +156,7 @@ export class Database {
       reader.each(
         function (v: any) {
           const o = map(v, state, ctx);
-          if (o !== undefined) out._produce(o);
+          if (o !== undefined) out.produce(o);
         },
         function (missed: number) {
           ctx.log.debug("transform input '" + spec.inputs[0] + "' lagged by " + missed + '; skipped');
@@ -215,19 +213,9 @@ export class Database {
     return rec;
   }
 
+  // The record is its own producer: `produce` is a method of the run-time record.
   _producer(id: number): Producer<any> {
-    let pr = this._producers[id];
-    if (!pr) {
-      const rec = this._p.recs[id];
-      pr = {
-        key: rec.key,
-        produce: function (v: any) {
-          rec._produce(v);
-        },
-      };
-      this._producers[id] = pr;
-    }
-    return pr;
+    return this._p.recs[id];
   }
 
   _consumer(rec: Rec): Consumer<any> {
@@ -257,7 +245,7 @@ export class Database {
   _writableRec(id: number): Rec {
     const rec = this._p.recs[id];
     if (hasProducerStage(rec)) {
-      throw aimError('NOT_WRITABLE', "record '" + rec.key + "' is written by its " + rec.origin + ' (one authoritative producer per key)');
+      throw aimError('NOT_WRITABLE', "record '" + rec.key + "' is written by its " + rec._meta.origin + ' (one authoritative producer per key)');
     }
     return rec;
   }
@@ -266,7 +254,7 @@ export class Database {
 
   /** Produces `value` into a record that has no source and no transform. */
   set<T>(k: RecordKey<T>, value: NoInfer<T>): void {
-    this._writableRec(this._rec(k.name).id)._produce(value);
+    this._writableRec(this._rec(k.name).id).produce(value);
   }
 
   /** A producer handle for a record without a source or transform (no lookup per call). */
@@ -311,7 +299,7 @@ export class Database {
   /** Newest value produced into record `id` (any buffer kind, rings included), or `undefined`. */
   latest(id: number): unknown {
     const rec = this._p.recs[id];
-    return rec ? rec._latest : undefined;
+    return rec ? rec._newest() : undefined;
   }
 
   /** A reader of record `id`. */
@@ -324,7 +312,7 @@ export class Database {
   /** Produces into record `id`; throws NOT_WRITABLE when it has a source or a transform. */
   setById(id: number, value: unknown): void {
     if (!this._p.recs[id]) throw aimError('NOT_FOUND', 'no record with id ' + id);
-    this._writableRec(id)._produce(value);
+    this._writableRec(id).produce(value);
   }
 
   /** Counters of one record. */
@@ -348,7 +336,7 @@ export class Database {
     const rows: RecordInfo[] = [];
     for (let r = 0; r < p.recs.length; r++) {
       const rec = p.recs[r];
-      const origin = rec.origin;
+      const origin = rec._meta.origin;
       const staged = hasProducerStage(rec);
       const links: RecordInfo['links'] = [];
       for (let i = 0; i < p.outRoutes[r].length; i++) links.push({ direction: 'out', url: p.outRoutes[r][i].route.link.url, metrics: p.outRoutes[r][i].route.metrics });
@@ -356,13 +344,13 @@ export class Database {
       rows.push({
         id: r,
         key: rec.key,
-        type: rec.type,
+        type: rec._meta.type,
         bufferType: bufferTypeName(rec._kind),
         bufferCapacity: rec._cap,
         origin: origin,
         producerCount: origin === 'passive' ? 0 : 1,
         consumerCount: rec._readers.length,
-        writable: rec._remoteWritable && !staged,
+        writable: rec._meta.remoteWritable && !staged,
         hasProducerStage: staged,
         metrics: rec._metrics(),
         links: links,

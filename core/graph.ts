@@ -35,17 +35,17 @@ export function buildGraph(recs: Rec[], outRoutes: OutboundRoute[][], inRoutes: 
       outbound.push({ protocol: l.scheme, address: l.address });
       edges.push({ from: name, to: l.scheme + '://' + l.address, kind: 'linkOut', protocol: l.scheme });
     }
-    if (rec.origin === 'source') edges.push({ from: 'source:' + name, to: name, kind: 'source' });
-    const inputs = rec._inputs;
-    if (inputs !== null) for (let i = 0; i < inputs.length; i++) edges.push({ from: inputs[i], to: name, kind: rec.origin as 'transform' });
-    for (let t = 0; t < rec._tapCount; t++) edges.push({ from: name, to: 'tap:' + name + '#' + t, kind: 'tap' });
+    if (rec._meta.origin === 'source') edges.push({ from: 'source:' + name, to: name, kind: 'source' });
+    const inputs = rec._meta.inputs;
+    if (inputs !== null) for (let i = 0; i < inputs.length; i++) edges.push({ from: inputs[i], to: name, kind: rec._meta.origin as 'transform' });
+    for (let t = 0; t < rec._meta.taps; t++) edges.push({ from: name, to: 'tap:' + name + '#' + t, kind: 'tap' });
     nodes.push({
       key: name,
-      origin: rec.origin,
+      origin: rec._meta.origin,
       inbound: inbound,
       bufferType: bufferTypeName(rec._kind),
       bufferCapacity: rec._cap,
-      tapCount: rec._tapCount,
+      tapCount: rec._meta.taps,
       outbound: outbound,
     });
   }
@@ -61,7 +61,7 @@ export function topoOrder(recs: Rec[]): string[] {
     outs[recs[r].key] = [];
   }
   for (let r = 0; r < recs.length; r++) {
-    const inputs = recs[r]._inputs;
+    const inputs = recs[r]._meta.inputs;
     if (inputs === null) continue;
     for (let i = 0; i < inputs.length; i++) {
       if (!outs[inputs[i]]) continue;

@@ -148,7 +148,7 @@ export function makeInboundRoute(rec: Rec, link: LinkUrl, options: LinkOptions, 
         ctx.log.warn('dropped a payload from ' + link.url + ': deserializer returned nothing');
         return false;
       }
-      rec._produce(v);
+      rec.produce(v);
       return true;
     },
   };
