@@ -15,6 +15,7 @@ import { LOG_RANK, LogLevel, RuntimeAdapter } from './runtime/adapter.js';
 import { LogSink, makeContext, StageContext, TimerSet } from './runtime/context.js';
 import { Scheduler } from './scheduler.js';
 import { validate } from './validate.js';
+import { DEV } from './dev.js';
 
 /** Options of the scheduler, set with {@link Builder.scheduler}. */
 export interface SchedulerOptions {
@@ -91,7 +92,7 @@ export class Builder {
       this._byName[key.name] = cfg;
       this._configs.push(cfg);
     } else if (cfg.type !== key.type) {
-      cfg.problems.push({ key: key.name, message: "key reused with a different value type ('" + cfg.type + "' and '" + key.type + "')" });
+      cfg.problems.push({ key: key.name, message: DEV ? "key reused with a different value type ('" + cfg.type + "' and '" + key.type + "')" : 'type' });
     }
     fn(new RecordRegistrar<T>(cfg));
     return this;
@@ -99,7 +100,7 @@ export class Builder {
 
   // A built database owns its configuration: what each record is was fixed at build().
   _refuseAfterBuild(): void {
-    if (this._built) throw aimError('ALREADY_BUILT', 'the database was already built: configure everything before build()');
+    if (this._built) throw aimError('ALREADY_BUILT', DEV ? 'the database was already built: configure everything before build()' : '');
   }
 
   /**

@@ -5,10 +5,11 @@
 import type { Connector, ConnectorContext, Consumer, Graph, InboundRoute, OutboundRoute, Producer, Reader, RecordInfo, RecordKey, RecordMetrics } from './api.js';
 import type { RecordConfig } from './config.js';
 import { aimError } from './errors.js';
+import { DEV } from './dev.js';
 import { buildGraph } from './graph.js';
 import { JoinRun } from './join.js';
 import { resetLinkMetrics, Serializer } from './links.js';
-import type { ReaderImpl } from './reader.js';
+import { LOG_LAG, ReaderImpl } from './reader.js';
 import type { Rec } from './record.js';
 import { LOG_RANK, LogLevel, RuntimeAdapter } from './runtime/adapter.js';
 import { LogSink, makeContext, RuntimeContext, StageContext, TimerSet } from './runtime/context.js';
@@ -33,6 +34,28 @@ export interface BuiltParts {
   inRoutes: Array<Array<{ route: InboundRoute; connector: Connector }>>;
   /** Per record: the context its stages get. */
   contexts: StageContext[];
+}
+
+/**
+ * What a tap gets. A small object with prototype methods: a tap's callbacks keep it alive for the
+ * database's life, so closures here would cost memory per tap.
+ */
+class TapConsumer implements Consumer<any> {
+  readonly key: string;
+  _rec: Rec;
+  constructor(rec: Rec) {
+    this.key = rec.key;
+    this._rec = rec;
+  }
+  subscribe(): ReaderImpl {
+    return this._rec._subscribe();
+  }
+  each(onValue: (v: any, seq: number) => void, onLag?: (missed: number) => void): ReaderImpl {
+    const r = this._rec._subscribe();
+    // Without a lag handler a tap's lag is logged on the record (see ReaderImpl._callLag).
+    r.each(onValue, onLag || LOG_LAG);
+    return r;
+  }
 }
 
 /** A source or a transform writes the record: direct writes are refused. */
@@ -87,7 +110,7 @@ export class Database {
    * start, then sources run — so no subscriber made in configure/start misses the first value.
    */
   start(): Database {
-    if (this._state !== STATE_BUILT) throw aimError('ALREADY_STARTED', 'database already ' + (this._state === STATE_RUNNING ? 'started' : 'stopped'));
+    if (this._state !== STATE_BUILT) throw aimError('ALREADY_STARTED', DEV ? 'database already ' + (this._state === STATE_RUNNING ? 'started' : 'stopped') : '');
     this._state = STATE_RUNNING;
     const p = this._p;
     const setup = p.setup as RecordConfig[];
@@ -209,7 +232,7 @@ export class Database {
 
   _rec(name: string): Rec {
     const rec = this._byName[name];
-    if (!rec) throw aimError('NOT_FOUND', "record '" + name + "' is not configured");
+    if (!rec) throw aimError('NOT_FOUND', DEV ? "record '" + name + "' is not configured" : name);
     return rec;
   }
 
@@ -219,23 +242,7 @@ export class Database {
   }
 
   _consumer(rec: Rec): Consumer<any> {
-    return {
-      key: rec.key,
-      subscribe: function () {
-        return rec._subscribe();
-      },
-      each: function (onValue: (v: any, seq: number) => void, onLag?: (missed: number) => void) {
-        const r = rec._subscribe();
-        r.each(
-          onValue,
-          onLag ||
-            function (missed: number) {
-              rec._log.warn('tap lagged by ' + missed);
-            },
-        );
-        return r;
-      },
-    };
+    return new TapConsumer(rec);
   }
 
   /**
@@ -245,7 +252,7 @@ export class Database {
   _writableRec(id: number): Rec {
     const rec = this._p.recs[id];
     if (hasProducerStage(rec)) {
-      throw aimError('NOT_WRITABLE', "record '" + rec.key + "' is written by its " + rec._meta.origin + ' (one authoritative producer per key)');
+      throw aimError('NOT_WRITABLE', DEV ? "record '" + rec.key + "' is written by its " + rec._meta.origin + ' (one authoritative producer per key)' : rec.key);
     }
     return rec;
   }
@@ -305,13 +312,13 @@ export class Database {
   /** A reader of record `id`. */
   subscribeById(id: number): Reader<unknown> {
     const rec = this._p.recs[id];
-    if (!rec) throw aimError('NOT_FOUND', 'no record with id ' + id);
+    if (!rec) throw aimError('NOT_FOUND', DEV ? 'no record with id ' + id : '#' + id);
     return rec._subscribe();
   }
 
   /** Produces into record `id`; throws NOT_WRITABLE when it has a source or a transform. */
   setById(id: number, value: unknown): void {
-    if (!this._p.recs[id]) throw aimError('NOT_FOUND', 'no record with id ' + id);
+    if (!this._p.recs[id]) throw aimError('NOT_FOUND', DEV ? 'no record with id ' + id : '#' + id);
     this._writableRec(id).produce(value);
   }
 

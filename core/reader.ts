@@ -15,11 +15,15 @@ import {
   RecvStatus,
 } from './api.js';
 import { aimError } from './errors.js';
+import { DEV } from './dev.js';
 import type { Rec } from './record.js';
 
 type OnValue = (value: any, seq: number) => void;
 type OnLag = (missed: number) => void;
 type OnceCb = (status: RecvStatus, value: any, missed: number) => void;
+
+/** The lag handler a tap's reader gets when it gives none: the lag is logged on its record. */
+export function LOG_LAG(_missed: number): void {}
 
 /** The reader implementation behind {@link Reader}. Internal. Fields the delivery path reads come
  *  first (Espruino searches an object's properties from the front). */
@@ -200,6 +204,10 @@ export class ReaderImpl implements Reader<any> {
   }
 
   _callLag(n: number): void {
+    if (this._onLag === LOG_LAG) {
+      this._rec._log.warn('tap lagged by ' + n);
+      return;
+    }
     try {
       (this._onLag as OnLag)(n);
     } catch (e) {
@@ -214,8 +222,8 @@ export class ReaderImpl implements Reader<any> {
       });
       return;
     }
-    if (this._onValue !== null) throw aimError('INVALID_ARGUMENT', "reader of '" + this.key + "': recv() while each() is active");
-    if (this._once !== null) throw aimError('INVALID_ARGUMENT', "reader of '" + this.key + "': recv() already pending");
+    if (this._onValue !== null) throw aimError('INVALID_ARGUMENT', DEV ? "reader of '" + this.key + "': recv() while each() is active" : this.key);
+    if (this._once !== null) throw aimError('INVALID_ARGUMENT', DEV ? "reader of '" + this.key + "': recv() already pending" : this.key);
     this._once = cb;
     this._rec._listeners++;
     this._rec._wake();
@@ -230,7 +238,7 @@ export class ReaderImpl implements Reader<any> {
 
   each(onValue: OnValue, onLag?: OnLag): void {
     if (this._closed) return;
-    if (this._once !== null) throw aimError('INVALID_ARGUMENT', "reader of '" + this.key + "': each() while recv() is pending");
+    if (this._once !== null) throw aimError('INVALID_ARGUMENT', DEV ? "reader of '" + this.key + "': each() while recv() is pending" : this.key);
     if (this._onValue === null) this._rec._listeners++;
     this._onValue = onValue;
     this._onLag = onLag || null;
