@@ -236,7 +236,7 @@ export const APP_PAIRS = [
 function appPeak(code, pair, hosted) {
   pair = { ...pair, hosted };
   if (pair.engine === 'espruino') {
-    const r = runEspruino(code, { jsVars: pair.jsVars, mode: pair.mode, seconds: 4 });
+    const r = runEspruino(code, { jsVars: pair.jsVars, mode: pair.mode, seconds: 3 });
     return { peak: r.peak, failure: r.failure, lines: r.lines };
   }
   // A JerryScript board's host drives the app (the target's reference host, virtual time); the
