@@ -184,12 +184,12 @@ export function mqttConnector(options: MqttConnectorOptions): MqttConnector {
           for (let i = 0; i < outbound.length; i++) outbound[i].resync(transport);
         },
         onWritable: flushAll,
-        onMessage: function (topic, payload) {
-          dispatch(inbound, topic, payload);
+        onMessage: function (topic, payload, qos, retain, redelivered) {
+          dispatch(inbound, topic, payload, redelivered);
         },
       });
       const subs = subscriptions(inbound);
-      for (let i = 0; i < subs.filters.length; i++) client.subscribe(subs.filters[i], subs.qos[i]);
+      for (let i = 0; i < subs.filters.length; i++) client.subscribe(subs.filters[i], subs.qos[i], subs.once[i]);
       client.start();
     },
     stop: function () {
