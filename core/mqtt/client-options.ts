@@ -69,6 +69,12 @@ export interface MqttClientOptions {
   reconnectJitter?: number;
   /** Inbound QoS 2 packet ids remembered until PUBREL. Default 8. */
   qos2Window?: number;
+  /**
+   * Recognise QoS 1 redeliveries (`redelivered` in `onMessage`) even without an at-most-once
+   * subscription: for an owner that decides per message (the connectors, per link). Default false;
+   * an at-most-once subscription turns it on.
+   */
+  recognizeRedeliveries?: boolean;
   /** QoS 1 deliveries remembered to recognise a redelivery (see dedup.ts). Default 16. */
   redeliveryWindow?: number;
   /** CONNACK accepted (after subscriptions and in-flight messages were re-sent). */
@@ -105,7 +111,7 @@ export interface MqttClientStats {
   published: number;
   /** Publishes received. */
   received: number;
-  /** QoS 1 redeliveries recognised (only while an at-most-once subscription exists). */
+  /** QoS 1 redeliveries recognised (only with an at-most-once subscription or `recognizeRedeliveries`). */
   redeliveries: number;
   /** Redeliveries not handed over because only at-most-once subscriptions matched. */
   duplicates: number;

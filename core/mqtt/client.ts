@@ -163,7 +163,7 @@ export class MqttClient {
     this._queue = [];
     this._subs = [];
     this._qos2Ids = [];
-    this._dups = null;
+    this._dups = options.recognizeRedeliveries === true ? new DupFilter(o.redeliveryWindow) : null;
     this._state = IDLE;
     this._stopped = true;
     this._gen = 0;
