@@ -250,6 +250,7 @@ for (const [brokerName, startBroker] of BROKERS) {
       await waitFor(() => px.seen('pubcomp', 'up').length === 1, 5000, 'PUBCOMP');
       expect(px.seen('publish', 'down').map((p) => p.conn)).to.deep.equal([1, 2]);
       expect(got.map((g) => g.text)).to.deep.equal(['exactly']);
+      recordFigure('redelivery-qos2', brokerName, { delivered: got.length });
     });
 
     it('subscribe failure: a refused filter is reported as 0x80, the others work', async () => {
@@ -336,53 +337,33 @@ for (const [brokerName, startBroker] of BROKERS) {
     const sent = (px: PacketProxy, topic: string) => px.log.filter((p: SeenPacket) => p.dir === 'up' && p.cmd === 'publish' && p.packet.topic === topic)
       .map((p) => [p.conn, p.packet.messageId, !!p.packet.dup]);
 
-    it('lost PUBACK, session kept: the publish goes again with DUP and the same id; the subscriber gets it', async () => {
-      const t = root();
-      const px = await proxy();
-      const watcher = client();
-      watcher.c.subscribe(t, 1);
-      await connected(watcher.c, [t]);
-      const flags: boolean[] = [];
-      const { c } = client({ clientId: `interop-lostack-${process.pid}-${n}`, clean: false, retryMs: 0, onConnect: (sp) => flags.push(sp) }, px.port);
-      // aedes reports a kept session only for a client with subscriptions: give it one.
-      c.subscribe(t + '/self', 1);
-      await connected(c, [t + '/self']);
-      px.rule = (p) => (p.conn === 1 && p.dir === 'down' && p.cmd === 'puback' ? 'cut' : 'pass');
-      c.publish(t, 'important', 1, false);
-      await waitFor(() => c.stats.connects === 2, 8000, 'reconnect');
-      await waitFor(() => c.inflight === 0 && watcher.got.length >= 1, 5000, 'acknowledged');
-      await sleep(100);
-      const s = sent(px, t);
-      expect(s).to.deep.equal([[1, s[0][1], false], [2, s[0][1], true]]);
-      expect([flags, c.stats.retransmits]).to.deep.equal([[false, true], 1]);
-      // At least once: the broker forwarded the first copy before its PUBACK was lost; it may forward the DUP too.
-      expect(watcher.got.length).to.be.within(1, 2);
-      recordFigure('lost-puback', brokerName, { published: 1, resentWithDup: c.stats.retransmits, received: watcher.got.length });
-    });
-
-    it('lost PUBREC, session kept: QoS 2 goes again with DUP and the same id, and is received exactly once', async () => {
-      const t = root();
-      const px = await proxy();
-      const watcher = client();
-      watcher.c.subscribe(t, 2);
-      await connected(watcher.c, [t]);
-      const flags: boolean[] = [];
-      const { c } = client({ clientId: `interop-lostrec-${process.pid}-${n}`, clean: false, retryMs: 0, onConnect: (sp) => flags.push(sp) }, px.port);
-      // aedes reports a kept session only for a client with subscriptions: give it one.
-      c.subscribe(t + '/self', 1);
-      await connected(c, [t + '/self']);
-      px.rule = (p) => (p.conn === 1 && p.dir === 'down' && p.cmd === 'pubrec' ? 'cut' : 'pass');
-      c.publish(t, 'exactly once', 2, false);
-      await waitFor(() => c.stats.connects === 2, 8000, 'reconnect');
-      await waitFor(() => c.inflight === 0 && watcher.got.length >= 1, 5000, 'completed');
-      await sleep(150);
-      const s = sent(px, t);
-      expect(s).to.deep.equal([[1, s[0][1], false], [2, s[0][1], true]]);
-      expect(px.seen('pubrel', 'up').map((p) => [p.conn, p.packet.messageId])).to.deep.equal([[2, s[0][1]]]);
-      expect(flags).to.deep.equal([false, true]);
-      expect(watcher.got.map((g) => g.text)).to.deep.equal(['exactly once']);
-      recordFigure('lost-pubrec', brokerName, { published: 1, received: watcher.got.length });
-    });
+    for (const [qos, ack] of [[1, 'puback'], [2, 'pubrec']] as const) {
+      it(`lost ${ack.toUpperCase()}, session kept: QoS ${qos} goes again with DUP and the same id; ${qos === 1 ? 'received at least once' : 'received exactly once'}`, async () => {
+        const t = root();
+        const px = await proxy();
+        const watcher = client();
+        watcher.c.subscribe(t, 2);
+        await connected(watcher.c, [t]);
+        const flags: boolean[] = [];
+        const { c } = client({ clientId: `interop-lost${ack}-${process.pid}-${n}`, clean: false, retryMs: 0, onConnect: (sp) => flags.push(sp) }, px.port);
+        // aedes reports a kept session only for a client with subscriptions: give it one.
+        c.subscribe(t + '/self', 1);
+        await connected(c, [t + '/self']);
+        px.rule = (p) => (p.conn === 1 && p.dir === 'down' && p.cmd === ack ? 'cut' : 'pass');
+        c.publish(t, 'important', qos, false);
+        await waitFor(() => c.stats.connects === 2, 8000, 'reconnect');
+        await waitFor(() => c.inflight === 0 && watcher.got.length >= 1, 5000, 'acknowledged');
+        await sleep(150);
+        const s = sent(px, t);
+        expect(s).to.deep.equal([[1, s[0][1], false], [2, s[0][1], true]]);
+        expect([flags, c.stats.retransmits]).to.deep.equal([[false, true], 1]);
+        expect(px.seen('pubrel', 'up').map((p) => [p.conn, p.packet.messageId])).to.deep.equal(qos === 2 ? [[2, s[0][1]]] : []);
+        // QoS 1: the broker forwarded the first copy before its PUBACK was lost; it may forward the DUP too.
+        if (qos === 1) expect(watcher.got.length).to.be.within(1, 2);
+        else expect(watcher.got.map((g) => g.text)).to.deep.equal(['important']);
+        recordFigure('lost-' + ack, brokerName, { published: 1, resentWithDup: c.stats.retransmits, received: watcher.got.length });
+      });
+    }
 
     for (const clean of [true, false]) {
       it(`new session on reconnect (${clean ? 'clean session' : 'session lost by the broker'}): in-flight messages go as new publishes, never resumed`, async () => {

@@ -12,7 +12,7 @@ import { MqttClient } from '../../../core/mqtt/client.js';
 import type { MqttClientRuntime } from '../../../core/mqtt/client-options.js';
 import { utf8Decode } from '../../../core/bytes.js';
 import { espruinoSockets } from '../../../targets/espruino/tcp.js';
-import { espClearTimeout, espGetTime, espMemory, espPrint, espSetTimeout } from '../../../targets/espruino/globals.js';
+import { espClearTimeout, espGetTime, espMemory, espPrint, espSetTimeout, espSizeOf } from '../../../targets/espruino/globals.js';
 
 declare const AIMDB_MQTT_PORT: number;
 declare const AIMDB_MQTT_ROOT: string;
@@ -66,6 +66,11 @@ function sample(): void {
   if (!measured && client.connected && client.granted(root + '/cmd') === 1 && client.inflight === 0) {
     measured = true;
     espPrint('mem ' + espMemory().usage);
+    // Where they go: the client alone (what it owns and reaches), and its larger parts.
+    const c = client as any;
+    const parts = ['client ' + espSizeOf(client)];
+    for (const k in c) if (typeof c[k] === 'object' && c[k] !== null) parts.push(k + ' ' + espSizeOf(c[k]));
+    espPrint('size ' + parts.join(', '));
     return;
   }
   if (!measured) espSetTimeout(sample, 50);
