@@ -19,11 +19,11 @@ export function mqttClientSection(root) {
     return out;
   }
   const { figures: f, updated, node } = JSON.parse(readFileSync(file, 'utf8'));
-  /** One figure per broker: "aedes 1, mosquitto 2". */
+  /** One figure per broker (or connector and broker): "aedes: 1; mosquitto: 2". */
   const per = (scenario, name) => {
     const s = f[scenario];
     if (!s) return '—';
-    return Object.entries(s).map(([where, v]) => `${where} ${v[name] === undefined ? '—' : v[name]}`).join(', ');
+    return Object.entries(s).map(([where, v]) => `${where}: ${v[name] === undefined ? '—' : v[name]}`).join('; ');
   };
   out.push(
     `Measured by \`test/mqtt/interop.test.ts\` (the core client on Node sockets), the connector suite ` +
@@ -54,7 +54,7 @@ export function mqttClientSection(root) {
     '### Keepalive and reconnect',
     '',
     `- Keepalive 2 s: PINGREQs sent in 4.5 s: ${per('keepalive', 'pings')}; longest silence from the client: ${per('keepalive', 'maxGapMs')} ms [< 2000]. The client pings once three quarters of the period pass without traffic.`,
-    `- Real Espruino (ESP32 build, 16,383 JsVars, code in RAM): first connection after start ${per('espruino-reconnect', 'connectMs')} ms; connected again with its subscription after a broker restart within ${per('espruino-reconnect', 'reconnectAfterRestartMs')} ms; JsVars in use connected with one subscription (code included): ${per('espruino-reconnect', 'jsVarsConnected')}; peak ${per('espruino-reconnect', 'peakJsVars')}.`,
+    `- Real Espruino (16,383-JsVar build; the program evaluated into RAM as on an ESP32, or booted from flash as on a Pico): first connection after start ${per('espruino-reconnect', 'connectMs')} ms; connected again with its subscription after a broker restart within ${per('espruino-reconnect', 'reconnectAfterRestartMs')} ms. JsVars in use, connected with one subscription, whole program: ${per('espruino-reconnect', 'jsVarsConnected')}; reached from the client object (its state, sockets, callbacks, methods): ${per('espruino-reconnect', 'clientJsVars')}; peak ${per('espruino-reconnect', 'peakJsVars')}.`,
     '',
   );
   return out;

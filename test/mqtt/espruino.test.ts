@@ -53,8 +53,11 @@ describe('core MQTT client on the real Espruino engine', function () {
     expect(program.split('\n').length).to.be.below(5);
   });
 
-  for (const [name, start] of [['aedes', () => startAedes()], ['mosquitto', () => startMosquitto()]] as Array<[string, () => Promise<TestBroker>]>) {
-    it(`connects, subscribes, answers QoS 1, and after a ${name} restart reconnects and subscribes again`, async () => {
+  // One run evaluates the program into RAM (as an ESP32 runs code), the other boots it from flash (as
+  // a Pico or Espruino WiFi does after an upload); both on the 16,383-JsVar build.
+  const runs: Array<[string, () => Promise<TestBroker>, 'ram' | 'flash']> = [['aedes', () => startAedes(), 'ram'], ['mosquitto', () => startMosquitto(), 'flash']];
+  for (const [name, start, mode] of runs) {
+    it(`connects, subscribes, answers QoS 1, and after a ${name} restart reconnects and subscribes again (code in ${mode})`, async () => {
       const broker = await start();
       const root = `esp/${process.pid}/${name}`;
       const watcher = mqtt.connect(broker.url, { reconnectPeriod: 100, connectTimeout: 3000 });
@@ -66,7 +69,7 @@ describe('core MQTT client on the real Espruino engine', function () {
         const prelude = `var AIMDB_MQTT_PORT=${broker.port};var AIMDB_MQTT_ROOT=${JSON.stringify(root)};`;
         const done = new Promise<EspruinoRun>((resolve, reject) => {
           worker = new Worker(new URL('./espruino/run-worker.mjs', import.meta.url), {
-            workerData: { code: prelude + '\n' + program, options: { jsVars: 16383, mode: 'ram', network: true, seconds: SECONDS } },
+            workerData: { code: prelude + '\n' + program, options: { jsVars: 16383, mode, network: true, seconds: SECONDS } },
           });
           worker.once('message', resolve);
           worker.once('error', reject);
@@ -90,13 +93,15 @@ describe('core MQTT client on the real Espruino engine', function () {
         await echo2;
         const run = await done;
         worker = null;
-        const lines = run.lines.filter((l) => /^(connect|cmd|mem|close)/.test(l));
-        const mem = Number((lines.find((l) => l.startsWith('mem ')) || 'mem -1').slice(4));
-        recordFigure('espruino-reconnect', name, { connectMs, reconnectAfterRestartMs: reconnectMs, jsVarsConnected: mem, peakJsVars: run.peak });
+        const lines = run.lines.filter((l) => /^(connect|cmd|mem|client|close)/.test(l));
+        const figure = (what: string) => Number((lines.find((l) => l.startsWith(what + ' ')) || '- -1').split(' ')[1]);
+        const mem = figure('mem');
+        recordFigure('espruino-reconnect', name + ', code in ' + mode, { connectMs, reconnectAfterRestartMs: reconnectMs, jsVarsConnected: mem, clientJsVars: figure('client'), peakJsVars: run.peak });
         expect(run.failure, run.lines.join('\n')).to.equal(undefined);
-        expect(lines.filter((l) => !l.startsWith('mem') && !l.startsWith('close'))).to.deep.equal(['connect 1 false', 'cmd one q1', 'connect 2 false', 'cmd two q1']);
+        expect(lines.filter((l) => /^(connect|cmd)/.test(l))).to.deep.equal(['connect 1 false', 'cmd one q1', 'connect 2 false', 'cmd two q1']);
         expect(lines.filter((l) => l.startsWith('close')).length).to.equal(1);
         expect(mem).to.be.above(0);
+        expect(figure('client')).to.be.above(0);
       } finally {
         if (worker) await (worker as Worker).terminate();
         await watcher.endAsync(true);

@@ -5,8 +5,8 @@
  *
  * It subscribes to `<root>/cmd` (QoS 1), announces each connection on `<root>/hello` (QoS 1), and
  * answers each command with `ack:<command>` on `<root>/echo` (QoS 1). It prints one line per event
- * (`connect <n> <sessionPresent>`, `cmd <text> q<qos>`, `close <reason>`), and `mem <JsVars>` once
- * connected with its subscription granted. `AIMDB_MQTT_PORT` and `AIMDB_MQTT_ROOT` come from a prelude.
+ * (`connect <n> <sessionPresent>`, `cmd <text> q<qos>`, `close <reason>`), and once connected with
+ * its subscription granted `mem <JsVars in use>` and `client <JsVars the client reaches>`. `AIMDB_MQTT_PORT` and `AIMDB_MQTT_ROOT` come from a prelude.
  */
 import { MqttClient } from '../../../core/mqtt/client.js';
 import type { MqttClientRuntime } from '../../../core/mqtt/client-options.js';
@@ -66,11 +66,7 @@ function sample(): void {
   if (!measured && client.connected && client.granted(root + '/cmd') === 1 && client.inflight === 0) {
     measured = true;
     espPrint('mem ' + espMemory().usage);
-    // Where they go: the client alone (what it owns and reaches), and its larger parts.
-    const c = client as any;
-    const parts = ['client ' + espSizeOf(client)];
-    for (const k in c) if (typeof c[k] === 'object' && c[k] !== null) parts.push(k + ' ' + espSizeOf(c[k]));
-    espPrint('size ' + parts.join(', '));
+    espPrint('client ' + espSizeOf(client));
     return;
   }
   if (!measured) espSetTimeout(sample, 50);
