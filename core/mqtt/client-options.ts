@@ -6,6 +6,7 @@
 import type { Logger, Timer } from '../runtime/context.js';
 import type { Payload } from '../api.js';
 import { aimError } from '../errors.js';
+import { payloadBytes } from './encode.js';
 import type { MqttWill } from './encode.js';
 import { topicError, utf8FieldError } from './topic.js';
 
@@ -176,6 +177,7 @@ function isPayload(p: Payload): boolean {
  */
 export function resolveClientOptions(o: MqttClientOptions): ResolvedClientOptions {
   if (!o || typeof o.host !== 'string' || o.host.length === 0) throw bad('host must be a non-empty string');
+  if (o.port === undefined) throw bad('port is required');
   const clean = o.clean === undefined ? true : o.clean === true;
   if (o.clean !== undefined && typeof o.clean !== 'boolean') throw bad('clean must be a boolean');
   const clientId = text(o.clientId, 'client id');
@@ -186,7 +188,7 @@ export function resolveClientOptions(o: MqttClientOptions): ResolvedClientOption
     const e = !w || typeof w !== 'object' ? 'will must be an object' : topicError(w.topic) || (isPayload(w.payload) ? undefined : 'will payload must be a string or bytes');
     if (e) throw bad('will: ' + e);
     int(w.qos, 0, 0, 2, 'will qos');
-    if (w.payload.length > 65535) throw bad('will payload longer than 65535 bytes');
+    if (payloadBytes(w.payload).length > 65535) throw bad('will payload longer than 65535 bytes');
   }
   const min = int(o.reconnectMinMs, 1000, 1, 86400000, 'reconnectMinMs');
   const jitter = o.reconnectJitter === undefined ? 0.2 : o.reconnectJitter;

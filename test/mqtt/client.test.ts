@@ -356,6 +356,8 @@ describe('core/mqtt MqttClient (virtual time, scripted broker)', () => {
         [{ keepalive: 70000 }, /keepalive must be an integer in 0..65535/],
         [{ keepalive: -1 }, /keepalive/],
         [{ port: 0 }, /port/],
+        [{ port: undefined }, /port is required/],
+        [{ will: { topic: 'w', payload: '\u00e9'.repeat(40000) } }, /will payload longer than 65535 bytes/],
         [{ host: '' }, /host/],
         [{ clientId: 'x\ud800' }, /lone surrogate in client id/],
         [{ will: { topic: 'w/+', payload: 'x' } }, /will: wildcard/],
