@@ -21,14 +21,13 @@ function onConnack(c: MqttClient, p: MqttPacket): void {
     return c._drop('connack ' + p.code);
   }
   const now = c._rt.now();
-  if (c._connTimer) c._connTimer.cancel();
-  c._connTimer = null;
+  c._connectDue = -1;
   c._state = CONNECTED;
   c._attempts = 0;
   c._connectedAt = now;
   c._lastRecv = now;
   c.stats.connects++;
-  if (c._keepMs > 0) c._keepaliveTimer = c._rt.after(c._keepMs - Math.ceil(c._keepMs / 4), c._keepaliveFn);
+  if (c._keepMs > 0) c._keepaliveDue = now + c._keepMs - Math.ceil(c._keepMs / 4);
   if (p.sessionPresent) {
     // The broker kept the session: unacknowledged publishes go again with DUP and their ids (§4.4),
     // inbound QoS 2 ids stay (a PUBREL may still come), and what was delivered may come again.
@@ -45,6 +44,7 @@ function onConnack(c: MqttClient, p: MqttPacket): void {
     if (!c._resend) c.stats.lost += before - c._inflight.size;
   }
   c._armRetry();
+  c._arm();
   // Every subscription, always: never trust the broker's session.
   for (let i = 0; i < c._subs.length; i++) c._sendSubscribe(c._subs[i]);
   const gen = c._gen;

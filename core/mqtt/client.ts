@@ -30,10 +30,11 @@
  *
  * Memory, measured on the real Espruino engine by test/mqtt/espruino.test.ts (see docs/GUARANTEES.md
  * for the figures of the last run): connected with one subscription, what the client object reaches
- * (its state, the socket, callbacks and its methods) was 849 JsVars with the program booted from
- * flash and 1,724 with it evaluated into RAM. An inbound packet's body is allocated once at its exact
+ * (its state, the socket, callbacks and its methods) was 818 JsVars with the program booted from
+ * flash and 1,692 with it evaluated into RAM. An inbound packet's body is allocated once at its exact
  * size (≤ `maxPacket`) and dropped after the callback; each in-flight or queued publish keeps its
- * encoded packet. Timers: connect, keepalive, ping, retry and reconnect, one of each at most.
+ * encoded packet. One runtime timer at a time serves the connect, keepalive, ping, retry and
+ * reconnect deadlines.
  *
  * @example
  * const c = new MqttClient(sockets, ctx, {
@@ -78,6 +79,11 @@ interface Queued {
 
 type Callback = Function | null;
 
+/** The earlier of two deadlines, where -1 means none. */
+function earlier(a: number, b: number): number {
+  return a < 0 ? b : b < 0 || a <= b ? a : b;
+}
+
 /** The client. See the module comment. */
 export class MqttClient {
   readonly stats: MqttClientStats;
@@ -120,17 +126,19 @@ export class MqttClient {
   _onClose: Callback;
   _onMessage: Callback;
   _onWritable: Callback;
-  _connTimer: Timer | null;
-  _keepaliveTimer: Timer | null;
-  _pingTimer: Timer | null;
-  _retryTimer: Timer | null;
-  _reconnectTimer: Timer | null;
+  /**
+   * One runtime timer serves every deadline below (monotonic ms, -1 when unset): it is armed for the
+   * earliest, and `_tick` runs whatever is due. One timer and one callback instead of five of each.
+   */
+  _timer: Timer | null;
+  _timerAt: number;
+  _connectDue: number;
+  _pingDue: number;
+  _keepaliveDue: number;
+  _retryDue: number;
+  _reconnectDue: number;
   _writeFn: (p: ByteArray) => void;
-  _keepaliveFn: () => void;
-  _pingFn: () => void;
-  _retryFn: () => void;
-  _openFn: () => void;
-  _connTimeoutFn: () => void;
+  _tickFn: () => void;
 
   constructor(sockets: SocketFactory, rt: MqttClientRuntime, options: MqttClientOptions) {
     const self = this;
@@ -181,30 +189,14 @@ export class MqttClient {
     this._connectedAt = 0;
     this._lastSend = 0;
     this._lastRecv = 0;
-    this._connTimer = this._keepaliveTimer = this._pingTimer = this._retryTimer = this._reconnectTimer = null;
-    // Timer and write callbacks are made once here, never per message.
+    this._timer = null;
+    this._timerAt = this._connectDue = this._pingDue = this._keepaliveDue = this._retryDue = this._reconnectDue = -1;
+    // The timer and write callbacks are made once here, never per message.
     this._writeFn = function (p) {
       self._write(p);
     };
-    this._keepaliveFn = function () {
-      self._keepalive();
-    };
-    this._pingFn = function () {
-      self._pingTimer = null;
-      self.stats.pingTimeouts++;
-      self._drop('ping timeout');
-    };
-    this._retryFn = function () {
-      self._retryTimer = null;
-      self._retransmit();
-    };
-    this._openFn = function () {
-      self._reconnectTimer = null;
-      self._open();
-    };
-    this._connTimeoutFn = function () {
-      self._connTimer = null;
-      self._drop('connect timeout');
+    this._tickFn = function () {
+      self._tick();
     };
   }
 
@@ -337,7 +329,8 @@ export class MqttClient {
         self._lost(error ? 'socket: ' + error : 'closed by peer');
       },
     };
-    this._connTimer = this._rt.after(this._connectTimeoutMs, this._connTimeoutFn);
+    this._connectDue = this._rt.now() + this._connectTimeoutMs;
+    this._arm();
     try {
       this._stream = this._sockets.connect(this._host, this._port, h);
     } catch (e) {
@@ -395,16 +388,47 @@ export class MqttClient {
     if (delay > max) delay = max;
     else this._attempts++;
     delay -= Math.floor(delay * this._jitter * Math.random());
-    this._reconnectTimer = this._rt.after(delay, this._openFn);
+    this._reconnectDue = this._rt.now() + delay;
+    this._arm();
   }
 
   _cancelTimers(): void {
-    if (this._connTimer) this._connTimer.cancel();
-    if (this._keepaliveTimer) this._keepaliveTimer.cancel();
-    if (this._pingTimer) this._pingTimer.cancel();
-    if (this._retryTimer) this._retryTimer.cancel();
-    if (this._reconnectTimer) this._reconnectTimer.cancel();
-    this._connTimer = this._keepaliveTimer = this._pingTimer = this._retryTimer = this._reconnectTimer = null;
+    this._connectDue = this._pingDue = this._keepaliveDue = this._retryDue = this._reconnectDue = -1;
+    this._arm();
+  }
+
+  /** Arms the one timer for the earliest deadline (or cancels it when none is left). */
+  _arm(): void {
+    const at = earlier(earlier(earlier(this._connectDue, this._pingDue), earlier(this._keepaliveDue, this._retryDue)), this._reconnectDue);
+    if (at === this._timerAt && (this._timer || at < 0)) return;
+    if (this._timer) this._timer.cancel();
+    this._timer = null;
+    this._timerAt = at;
+    if (at < 0) return;
+    const wait = at - this._rt.now();
+    this._timer = this._rt.after(wait > 0 ? wait : 0, this._tickFn);
+  }
+
+  /** Runs what is due. A host timer may fire a little early: then nothing is due and it re-arms. */
+  _tick(): void {
+    this._timer = null;
+    this._timerAt = -1;
+    const now = this._rt.now();
+    if (this._connectDue >= 0 && now >= this._connectDue) this._drop('connect timeout');
+    else if (this._pingDue >= 0 && now >= this._pingDue) {
+      this.stats.pingTimeouts++;
+      this._drop('ping timeout');
+    } else if (this._reconnectDue >= 0 && now >= this._reconnectDue) {
+      this._reconnectDue = -1;
+      this._open();
+    } else {
+      if (this._keepaliveDue >= 0 && now >= this._keepaliveDue) this._keepalive(now);
+      if (this._retryDue >= 0 && now >= this._retryDue) {
+        this._retryDue = -1;
+        this._retransmit();
+      }
+    }
+    this._arm();
   }
 
   _call(fn: Function, a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown): void {
@@ -429,10 +453,8 @@ export class MqttClient {
   }
 
   _onPacket(p: MqttPacket): void {
-    if (this._pingTimer) {
-      this._pingTimer.cancel();
-      this._pingTimer = null;
-    }
+    // Any packet answers a PINGREQ (the timer, if armed for it, finds nothing due and re-arms).
+    this._pingDue = -1;
     handlePacket(this, p);
   }
 
@@ -452,25 +474,25 @@ export class MqttClient {
    * from the client). Silence from the broker counts too: that detects a dead broker while we
    * publish QoS 0 steadily (half-open TCP).
    */
-  _keepalive(): void {
-    this._keepaliveTimer = null;
+  _keepalive(now: number): void {
+    this._keepaliveDue = -1;
     if (this._state !== CONNECTED) return;
-    const now = this._rt.now();
     const last = this._lastSend < this._lastRecv ? this._lastSend : this._lastRecv;
     const pingAfter = this._keepMs - Math.ceil(this._keepMs / 4);
     const idle = now - last;
     if (idle >= pingAfter) {
       this._write(encodePingreq());
-      if (!this._pingTimer) this._pingTimer = this._rt.after(this._pingTimeoutMs, this._pingFn);
-      this._keepaliveTimer = this._rt.after(pingAfter, this._keepaliveFn);
-    } else this._keepaliveTimer = this._rt.after(pingAfter - idle, this._keepaliveFn);
+      if (this._pingDue < 0) this._pingDue = now + this._pingTimeoutMs;
+      this._keepaliveDue = now + pingAfter;
+    } else this._keepaliveDue = now + pingAfter - idle;
   }
 
   _armRetry(): void {
-    if (this._retryMs === 0 || this._retryTimer || this._inflight.size === 0 || this._state !== CONNECTED) return;
-    let wait = this._inflight.nextDue(this._retryMs) - this._rt.now();
-    if (wait < 0) wait = 0;
-    this._retryTimer = this._rt.after(wait, this._retryFn);
+    if (this._retryMs === 0 || this._retryDue >= 0 || this._inflight.size === 0 || this._state !== CONNECTED) return;
+    const now = this._rt.now();
+    const due = this._inflight.nextDue(this._retryMs);
+    this._retryDue = due > now ? due : now;
+    this._arm();
   }
 
   _retransmit(): void {
