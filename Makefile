@@ -10,7 +10,7 @@ BOARD ?= esp32
 APP   ?= climate-sensor
 PORT  ?=
 
-.PHONY: all setup setup-npm build bundles typecheck test test-unit demo bench soak flash image sizes bench-engines clean
+.PHONY: all setup setup-npm build bundles typecheck test test-unit demo bench soak flash image sizes bench-engines clean pack
 
 all: build
 
@@ -71,6 +71,10 @@ guarantees: setup-npm
 	@rm -f artifacts/guarantees.json
 	@$(MOCHA) 'test/faults/**/*.test.ts'
 	@$(NODE) tools/guarantees.mjs
+
+## The installable npm package: build/package/ (compiled, no tsx at run time), packed to build/aimdb-js-<version>.tgz.
+pack: bundles
+	@$(NODE) tools/pack.mjs
 
 clean:
 	rm -rf dist build artifacts

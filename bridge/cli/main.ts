@@ -166,8 +166,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-/** Entry when run as a script (`bin/aimdb.mjs` runs this file through tsx). */
-async function runAsScript(): Promise<void> {
+/** Entry of the `aimdb` command (`bin/aimdb.mjs` calls it; also run when this file is the script). */
+export async function runAsScript(): Promise<void> {
   const ac = new AbortController();
   let interrupted = 0;
   const onSignal = () => {
