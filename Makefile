@@ -20,9 +20,10 @@ setup:
 setup-npm:
 	@tools/setup.sh --npm-only
 
-## Bundles for every board and app (dist/), plus the core module.
+## Bundles for every board and app (dist/), plus the core module. A bundle newer than all of its
+## inputs is not rebuilt (tools/build.mjs; `make build FORCE=1` rebuilds every one).
 bundles: setup-npm
-	@$(ROLLUP) -c --silent
+	@$(NODE) tools/build.mjs $(if $(FORCE),--all)
 
 build: bundles
 
