@@ -47,8 +47,9 @@ bench: setup build
 	@$(NODE) --import tsx --expose-gc bench/run.ts
 
 ## Device images and uploads (espruino CLI, offline board JSON from boards/<b>/). Budgets shown first.
+## DRY_RUN=1 prints the espruino command instead of running it.
 flash: setup-npm
-	@$(NODE) tools/flash.mjs --board $(BOARD) --app $(APP) --port "$(PORT)"
+	@$(NODE) tools/flash.mjs --board $(BOARD) --app $(APP) --port "$(PORT)" $(if $(DRY_RUN),--dry-run)
 
 image: setup-npm
 	@$(NODE) tools/flash.mjs --board $(BOARD) --app $(APP) --image
