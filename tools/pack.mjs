@@ -121,6 +121,7 @@ async function main() {
   cpSync(join(ROOT, 'docs/deploy'), join(STAGE, 'docs/deploy'), { recursive: true });
   copyFileSync(join(ROOT, 'README.md'), join(STAGE, 'README.md'));
 
+  writeFileSync(join(STAGE, 'package.json'), JSON.stringify(manifest(pkg), null, 2) + '\n');
   // `aimdb --help` lists one line per subcommand: written here once, so the command does not load
   // every subcommand's module (the gateway's among them) to print them.
   const cmdDir = join(STAGE, 'bridge/cli/commands');
@@ -131,7 +132,6 @@ async function main() {
     summaries[f.slice(0, -3)] = mod.command.summary;
   }
   writeFileSync(join(cmdDir, 'summaries.json'), JSON.stringify(summaries, null, 2) + '\n');
-  writeFileSync(join(STAGE, 'package.json'), JSON.stringify(manifest(pkg), null, 2) + '\n');
 
   const r = spawnSync('npm', ['pack', '--pack-destination', join(ROOT, 'build'), '--json', '--loglevel=error'], { cwd: STAGE, encoding: 'utf8' });
   if (r.status !== 0) fail('npm pack failed:\n' + r.stderr);
