@@ -10,7 +10,7 @@ BOARD ?= esp32
 APP   ?= climate-sensor
 PORT  ?=
 
-.PHONY: all setup setup-npm build bundles typecheck test test-unit demo bench soak flash image sizes bench-engines clean pack
+.PHONY: all setup setup-npm setup-demo build bundles typecheck test test-unit demo bench soak flash image sizes bench-engines clean pack bench-package
 
 all: build
 
@@ -19,6 +19,10 @@ setup:
 
 setup-npm:
 	@tools/setup.sh --npm-only
+
+## What `make demo` and the hints it prints use: npm packages, mosquitto-clients, a browser.
+setup-demo:
+	@tools/setup.sh --demo
 
 ## Bundles for every board and app (dist/), plus the core module. A bundle newer than all of its
 ## inputs is not rebuilt (tools/build.mjs; `make build FORCE=1` rebuilds every one).
@@ -40,8 +44,10 @@ test: setup build typecheck
 test-unit:
 	@$(MOCHA) 'test/**/*.test.ts'
 
-demo: setup-npm build
-	@$(NODE) bin/aimdb.mjs demo
+## Ports: MQTT_PORT (1883), AIMX_PORT (7350), WS_PORT (7351), DASHBOARD_PORT (8080); 0 picks a free one.
+demo: setup-demo build
+	@$(NODE) bin/aimdb.mjs demo $(if $(MQTT_PORT),--mqtt-port $(MQTT_PORT)) $(if $(AIMX_PORT),--aimx-port $(AIMX_PORT)) \
+	  $(if $(WS_PORT),--ws-port $(WS_PORT)) $(if $(DASHBOARD_PORT),--dashboard-port $(DASHBOARD_PORT))
 
 bench: setup build
 	@$(NODE) --import tsx --expose-gc bench/run.ts
@@ -77,6 +83,11 @@ guarantees: setup-npm
 ## The installable npm package: build/package/ (compiled, no tsx at run time), packed to build/aimdb-js-<version>.tgz.
 pack: bundles
 	@$(NODE) tools/pack.mjs
+
+## Start-up time of `aimdb --help` / `aimdb record list` and the demo's resident memory, installed
+## (compiled) against the checkout (tsx). BENCH_RUNS=n timings per command.
+bench-package: pack
+	@$(NODE) bench/package.mjs --runs $(or $(BENCH_RUNS),15)
 
 clean:
 	rm -rf dist build artifacts

@@ -357,12 +357,15 @@ function mtime(path) {
   return existsSync(path) ? statSync(path).mtimeMs : 0;
 }
 
-/** Newest modification time under the given paths (folders walked), 0 when none exists. */
+/**
+ * Newest modification time of the files under a path (folders walked), 0 when none exists. Only
+ * files count: a folder's own time moves when the build creates dist/ or build/ in it.
+ */
 function newest(path) {
   if (!existsSync(path)) return 0;
   const st = statSync(path);
   if (!st.isDirectory()) return st.mtimeMs;
-  let t = st.mtimeMs;
+  let t = 0;
   for (const e of readdirSync(path)) if (e !== 'node_modules' && e !== 'dist' && e !== 'build') t = Math.max(t, newest(join(path, e)));
   return t;
 }

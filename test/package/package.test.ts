@@ -110,7 +110,8 @@ describe('the npm package (installed from its tarball)', function () {
   it('aimdb edge --config runs the gateway, serves record list, and stops on SIGINT with exit 0', async () => {
     const cfg = join(dir, 'edge.yaml');
     writeFileSync(cfg, 'node_id: pkg-edge\nembedded_broker: { host: 127.0.0.1, port: 0 }\nremote: { tcp: 127.0.0.1:0 }\ndashboard: { enabled: true, host: 127.0.0.1, port: 0 }\n');
-    const child = spawn('npx', ['--no-install', 'aimdb', 'edge', '--config', cfg], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // From PATH rather than through npx: the signal goes to the gateway itself, not to npm.
+    const child = spawn('aimdb', ['edge', '--config', cfg], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const m = await waitLine(child, /running: mqtt mqtt:\/\/127\.0\.0\.1:\d+, aimx (tcp:\/\/127\.0\.0\.1:\d+)/, 60_000);
       const list = await npx(['--connect', m[1], '--json', 'record', 'list']);
