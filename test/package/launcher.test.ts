@@ -53,7 +53,7 @@ describe('make demo: Ctrl-C, busy ports, temporary folders', function () {
   });
   afterEach(() => rmSync(tmp, { recursive: true, force: true }));
 
-  it('Ctrl-C on make demo ends with "stopped", exit 0, and no aimdb-demo-* folder', async () => {
+  it('Ctrl-C on make demo ends with "stopped", no make error, and no aimdb-demo-* folder', async () => {
     // detached: a process group of its own, like a terminal's foreground job.
     const make = spawn('make', ['--no-print-directory', 'demo', 'MQTT_PORT=0', 'AIMX_PORT=0', 'WS_PORT=0', 'DASHBOARD_PORT=0'], {
       cwd: ROOT,
