@@ -5,7 +5,9 @@
  */
 import { pathToFileURL } from 'node:url';
 import { isAimError } from '../../core/index.js';
-import { AimxConnection, connectAimx, parseEndpoint } from '../aimx/index.js';
+// The AimX client is loaded by `connect()` only (commands that do not connect start faster), and
+// without the AimX index, which loads every server transport.
+import type { AimxConnection } from '../aimx/client.js';
 import { allCommands, CliCommand, CliContext, FlagKind, isUsageError, loadCommand, UsageError } from './registry.js';
 
 const GLOBAL_FLAGS: { [name: string]: FlagKind } = {
@@ -138,6 +140,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     async connect() {
       const url = (flags.connect as string | undefined) ?? io.env.AIMDB_CONNECT;
       if (!url) throw new UsageError('no endpoint: pass --connect URL or set AIMDB_CONNECT', command.usage);
+      const { parseEndpoint } = await import('../aimx/endpoint.js');
+      const { connectAimx } = await import('../aimx/client.js');
       try {
         parseEndpoint(url);
       } catch (e) {

@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadBoard, type Board } from '../../tools/boards.mjs';
-import { loadApp, type App } from '../../tools/jsvars.mjs';
+import type { Board } from '../../tools/boards.mjs';
+import type { App } from '../../tools/jsvars.mjs';
 import { UsageError, type CliContext } from './registry.js';
 
 /** This package's folder (the repository in a checkout, node_modules/<name> when installed). */
@@ -43,12 +43,15 @@ export function boardNames(): string[] {
  * Opens the project of `--dir` or the working folder. `allBoards`: without `--board`, every board
  * of app.json (build); otherwise only the first (run, image, flash).
  */
-export function openProject(ctx: CliContext, usage: string, allBoards: boolean): Project {
+export async function openProject(ctx: CliContext, usage: string, allBoards: boolean): Promise<Project> {
   if (ctx.args.length > 0) throw new UsageError(`unexpected argument '${ctx.args[0]}'`, usage);
   const dir = path.resolve((ctx.flags.dir as string | undefined) ?? process.cwd());
   if (!fs.existsSync(path.join(dir, 'app.json'))) {
     throw new UsageError(`no app.json in ${dir}: run this in a project made by 'aimdb new' (or pass --dir)`, usage);
   }
+  // The build tools load on use: a subcommand's module stays light for `aimdb --help`.
+  const { loadApp } = await import('../../tools/jsvars.mjs');
+  const { loadBoard } = await import('../../tools/boards.mjs');
   const app = loadApp(dir);
   const asked = ctx.flags.board as string | undefined;
   if (asked !== undefined && !app.boards.includes(asked)) {

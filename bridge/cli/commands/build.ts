@@ -3,7 +3,6 @@
  * `make build` (tools/bundles.mjs): ES5 only, no TypeScript helpers, no npm package or Node built-in
  * in the device graph, Espruino hazards, declaration order, bytes and memory against the board.
  */
-import { buildBundles } from '../../../tools/build.mjs';
 import { budgetLine, openProject, PROJECT_FLAGS, PROJECT_USAGE } from '../project.js';
 import type { CliCommand } from '../registry.js';
 
@@ -18,7 +17,9 @@ export const command: CliCommand = {
   usage: USAGE,
   flags: { ...PROJECT_FLAGS, force: 'boolean' },
   async run(ctx) {
-    const p = openProject(ctx, USAGE, true);
+    const p = await openProject(ctx, USAGE, true);
+    // Loaded here, not at the top: `aimdb --help` loads every subcommand's module.
+    const { buildBundles } = await import('../../../tools/build.mjs');
     // A failed check or budget rejects with a message naming it and the source file (exit 1).
     await buildBundles({ appDirs: [p.dir], boards: p.boards.map((b) => b.name), outDir: p.distDir, buildDir: p.buildDir, skipFresh: !ctx.flags.force });
     for (const b of p.boards) ctx.out(budgetLine(p, b));

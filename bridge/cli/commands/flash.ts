@@ -3,7 +3,6 @@
  * budget, then the upload with the espruino CLI (`save()` on boards that run code from RAM,
  * SAVE_ON_SEND and PRETOKENISE on boards that run it from flash).
  */
-import { flashApp } from '../../../tools/flash.mjs';
 import { openProject, PROJECT_FLAGS, PROJECT_USAGE } from '../project.js';
 import { UsageError, type CliCommand } from '../registry.js';
 
@@ -19,7 +18,9 @@ export const command: CliCommand = {
   usage: USAGE,
   flags: { ...PROJECT_FLAGS, port: 'string', 'dry-run': 'boolean' },
   async run(ctx) {
-    const p = openProject(ctx, USAGE, false);
+    const p = await openProject(ctx, USAGE, false);
+    // Loaded here, not at the top: `aimdb --help` loads every subcommand's module.
+    const { flashApp } = await import('../../../tools/flash.mjs');
     const port = ctx.flags.port as string | undefined;
     if (!port) throw new UsageError('--port is required (e.g. --port /dev/ttyACM0)', USAGE);
     // A failure (no device at the port, over budget, a build error) is one line from the CLI, exit 1.

@@ -3,7 +3,6 @@
  * espruino CLI offline with the board's local JSON writes dist/image/<app>.<board>.upload.js (and a
  * .hex on boards flashed from one).
  */
-import { flashApp } from '../../../tools/flash.mjs';
 import { openProject, PROJECT_FLAGS, PROJECT_USAGE } from '../project.js';
 import type { CliCommand } from '../registry.js';
 
@@ -17,7 +16,9 @@ export const command: CliCommand = {
   usage: USAGE,
   flags: { ...PROJECT_FLAGS },
   async run(ctx) {
-    const p = openProject(ctx, USAGE, false);
+    const p = await openProject(ctx, USAGE, false);
+    // Loaded here, not at the top: `aimdb --help` loads every subcommand's module.
+    const { flashApp } = await import('../../../tools/flash.mjs');
     await flashApp({ app: p.app, board: p.boards[0], distDir: p.distDir, buildDir: p.buildDir, cwd: p.dir, image: true, print: ctx.out });
     return 0;
   },

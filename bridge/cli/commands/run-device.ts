@@ -5,9 +5,6 @@
  * Espruino simulator of bridge/sim. Prints the device's output and its memory peak.
  */
 import fs from 'node:fs';
-import { buildBundles } from '../../../tools/build.mjs';
-import { enginesProblem, runEspruino, runJerry } from '../../../tools/engines.mjs';
-import { bootBundle } from '../../sim/espruino-sim.js';
 import { bundleFile, openProject, PROJECT_FLAGS, PROJECT_USAGE } from '../project.js';
 import { UsageError, type CliCommand } from '../registry.js';
 
@@ -24,7 +21,11 @@ export const command: CliCommand = {
   usage: USAGE,
   flags: { ...PROJECT_FLAGS, seconds: 'number', sim: 'boolean' },
   async run(ctx) {
-    const p = openProject(ctx, USAGE, false);
+    const p = await openProject(ctx, USAGE, false);
+    // Loaded here, not at the top: `aimdb --help` loads every subcommand's module.
+    const { buildBundles } = await import('../../../tools/build.mjs');
+    const { enginesProblem, runEspruino, runJerry } = await import('../../../tools/engines.mjs');
+    const { bootBundle } = await import('../../sim/espruino-sim.js');
     const board = p.boards[0];
     const seconds = (ctx.flags.seconds as number | undefined) ?? 5;
     if (!(seconds > 0 && seconds <= 3600)) throw new UsageError('--seconds must be more than 0 and at most 3600', USAGE);
