@@ -35,7 +35,9 @@ export const command: CliCommand = {
     const pkg = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
     const spec = (ctx.flags.package as string | undefined) ?? `^${pkg.version}`;
     const dir = path.resolve((ctx.flags.dir as string | undefined) ?? process.cwd(), name);
-    const files = projectFiles(name, board, pkg.name, spec);
+    // The project's type check uses the bundler's own TypeScript settings (loaded here: heavy).
+    const { DEVICE_TS_OPTIONS } = await import('../../../tools/bundles.mjs');
+    const files = projectFiles(name, board, pkg.name, spec, DEVICE_TS_OPTIONS);
     const existing = Object.keys(files).filter((f) => fs.existsSync(path.join(dir, f)));
     if (existing.length) {
       ctx.err(`aimdb new: ${dir} already has ${existing.join(', ')}; nothing written`);
@@ -46,13 +48,14 @@ export const command: CliCommand = {
       fs.writeFileSync(path.join(dir, file), text);
     }
     ctx.out(`created ${dir} for ${board}: ${Object.keys(files).join(', ')}`);
-    ctx.out(`next: cd ${path.relative(process.cwd(), dir) || '.'} && npm install && npx aimdb build && npx aimdb run-device`);
+    const rel = path.relative(process.cwd(), dir);
+    ctx.out(`next: cd ${rel.startsWith('..') ? dir : rel} && npm install && npx aimdb build && npx aimdb run-device`);
     return 0;
   },
 };
 
 /** The project's files, by path inside it. */
-export function projectFiles(name: string, board: string, pkgName: string, spec: string): { [file: string]: string } {
+export function projectFiles(name: string, board: string, pkgName: string, spec: string, device: { [option: string]: unknown }): { [file: string]: string } {
   const json = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
   return {
     'package.json': json({
@@ -76,17 +79,11 @@ export function projectFiles(name: string, board: string, pkgName: string, spec:
       },
     }),
     'tsconfig.json': json({
+      // What `aimdb build` checks the device code with, type-checking only.
       compilerOptions: {
-        target: 'ES5',
-        module: 'ESNext',
-        moduleResolution: 'Bundler',
-        lib: ['ES5'],
-        types: [],
-        strict: true,
+        ...Object.fromEntries(['target', 'module', 'moduleResolution', 'lib', 'types', 'strict', 'useDefineForClassFields', 'downlevelIteration'].map((k) => [k, device[k]])),
         noEmit: true,
         skipLibCheck: true,
-        useDefineForClassFields: false,
-        downlevelIteration: false,
       },
       include: ['src'],
     }),
