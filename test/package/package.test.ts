@@ -99,6 +99,23 @@ describe('the npm package (installed from its tarball)', function () {
     expect(existsSync(join(pkgDir, 'dist', 'aimdb-core.js'))).to.equal(true);
   });
 
+  it('its exports serve Node code: the core, the Node runtime, and the sync API with its engine thread', async () => {
+    writeFileSync(
+      join(dir, 'sync-config.mjs'),
+      "import { key, singleLatest } from 'aimdb-js';\nexport const K = key('demo.setting', 'Setting');\nexport function configure(b) { b.configure(K, (r) => r.buffer(singleLatest())); }\n",
+    );
+    writeFileSync(
+      join(dir, 'sync-use.mjs'),
+      "import { attach } from 'aimdb-js/sync';\nimport { nodeRuntime } from 'aimdb-js/node';\nimport { K } from './sync-config.mjs';\n" +
+        "if (typeof nodeRuntime !== 'function') throw new Error('no nodeRuntime');\n" +
+        "const h = attach({ module: new URL('./sync-config.mjs', import.meta.url) });\nh.producer(K).set({ v: 42 });\n" +
+        'console.log(JSON.stringify(h.consumer(K).get(2000)));\nh.detach();\n',
+    );
+    const r = await run(process.execPath, ['sync-use.mjs'], { cwd: dir, env, timeout: 60_000 });
+    expect(r.code, r.err).to.equal(0);
+    expect(JSON.parse(r.out)).to.deep.equal({ v: 42 });
+  });
+
   it('aimdb --help lists every command, from the compiled summaries', async () => {
     const r = await npx(['--help']);
     expect(r.code, r.err).to.equal(0);
