@@ -10,7 +10,7 @@ BOARD ?= esp32
 APP   ?= climate-sensor
 PORT  ?=
 
-.PHONY: all setup setup-npm build bundles typecheck test test-unit demo bench soak flash image sizes bench-engines clean
+.PHONY: all setup setup-npm setup-demo build bundles typecheck test test-unit demo bench soak flash image sizes bench-engines clean pack bench-package
 
 all: build
 
@@ -20,9 +20,14 @@ setup:
 setup-npm:
 	@tools/setup.sh --npm-only
 
-## Bundles for every board and app (dist/), plus the core module.
+## What `make demo` and the hints it prints use: npm packages, mosquitto-clients, a browser.
+setup-demo:
+	@tools/setup.sh --demo
+
+## Bundles for every board and app (dist/), plus the core module. A bundle newer than all of its
+## inputs is not rebuilt (tools/build.mjs; `make build FORCE=1` rebuilds every one).
 bundles: setup-npm
-	@$(ROLLUP) -c --silent
+	@$(NODE) tools/build.mjs $(if $(FORCE),--all)
 
 build: bundles
 
@@ -39,15 +44,18 @@ test: setup build typecheck
 test-unit:
 	@$(MOCHA) 'test/**/*.test.ts'
 
-demo: setup-npm build
-	@$(NODE) bin/aimdb.mjs demo
+## Ports: MQTT_PORT (1883), AIMX_PORT (7350), WS_PORT (7351), DASHBOARD_PORT (8080); 0 picks a free one.
+demo: setup-demo build
+	@$(NODE) bin/aimdb.mjs demo $(if $(MQTT_PORT),--mqtt-port $(MQTT_PORT)) $(if $(AIMX_PORT),--aimx-port $(AIMX_PORT)) \
+	  $(if $(WS_PORT),--ws-port $(WS_PORT)) $(if $(DASHBOARD_PORT),--dashboard-port $(DASHBOARD_PORT))
 
 bench: setup build
 	@$(NODE) --import tsx --expose-gc bench/run.ts
 
 ## Device images and uploads (espruino CLI, offline board JSON from boards/<b>/). Budgets shown first.
+## DRY_RUN=1 prints the espruino command instead of running it.
 flash: setup-npm
-	@$(NODE) tools/flash.mjs --board $(BOARD) --app $(APP) --port "$(PORT)"
+	@$(NODE) tools/flash.mjs --board $(BOARD) --app $(APP) --port "$(PORT)" $(if $(DRY_RUN),--dry-run)
 
 image: setup-npm
 	@$(NODE) tools/flash.mjs --board $(BOARD) --app $(APP) --image
@@ -74,6 +82,15 @@ guarantees: setup-npm
 	@rm -f artifacts/guarantees.json artifacts/mqtt-client.json
 	@$(MOCHA) 'test/faults/**/*.test.ts' test/mqtt/interop.test.ts test/mqtt/connectors.test.ts test/mqtt/espruino.test.ts
 	@$(NODE) tools/guarantees.mjs
+
+## The installable npm package: build/package/ (compiled, no tsx at run time), packed to build/aimdb-js-<version>.tgz.
+pack: bundles
+	@$(NODE) tools/pack.mjs
+
+## Start-up time of `aimdb --help` / `aimdb record list` and the demo's resident memory, installed
+## (compiled) against the checkout (tsx). BENCH_RUNS=n timings per command.
+bench-package: pack
+	@$(NODE) bench/package.mjs --runs $(or $(BENCH_RUNS),15)
 
 clean:
 	rm -rf dist build artifacts

@@ -1,22 +1,25 @@
 #!/usr/bin/env node
-// The `aimdb` command: runs the TypeScript CLI (bridge/cli/main.ts) through tsx, no build step.
-// Subcommands are modules in bridge/cli/commands/. Signals are forwarded so `watch` stops cleanly.
-import { spawn } from 'node:child_process';
+// The `aimdb` command. One Node process: the CLI runs in this process, so Ctrl-C reaches it once
+// (a launcher that forwarded signals to a child made the child see SIGINT twice and exit 130).
+//   Installed package: bridge/cli/main.js, compiled by tools/pack.mjs; nothing else is loaded.
+//   Git checkout: bridge/cli/main.ts through tsx's loader, registered in this process.
+// Subcommands are modules in bridge/cli/commands/.
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, '..', 'bridge', 'cli', 'main.ts');
-// Resolve tsx from this package, so the command works from any working directory.
-const tsx = import.meta.resolve('tsx');
-const child = spawn(process.execPath, ['--import', tsx, cli, ...process.argv.slice(2)], { stdio: 'inherit' });
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => {
-    if (child.exitCode === null) child.kill(sig);
-  });
+const cliDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'bridge', 'cli');
+const compiled = join(cliDir, 'main.js');
+let entry = compiled;
+if (!existsSync(compiled)) {
+  entry = join(cliDir, 'main.ts');
+  try {
+    const tsx = await import('tsx/esm/api');
+    tsx.register();
+  } catch (e) {
+    process.stderr.write(`aimdb: running from the sources needs tsx (npm ci in the checkout): ${e.message}\n`);
+    process.exit(1);
+  }
 }
-child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' ? 130 : 1)));
-child.on('error', (e) => {
-  process.stderr.write(`aimdb: cannot start the CLI: ${e.message}\n`);
-  process.exit(1);
-});
+const cli = await import(pathToFileURL(entry).href);
+await cli.runAsScript();

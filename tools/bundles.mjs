@@ -2,6 +2,7 @@
 //
 //   dist/aimdb-core.js        the core alone, one ES5 CommonJS module (`require`, `Modules.addCached`)
 //   dist/<app>.<board>.js     each example app (examples/<app>/app.json) on each board it declares
+//                             (or the app folders given, e.g. a user's project built by `aimdb build`)
 //   dist/<app>.<board>.json   its report: bytes, JsVar estimate, budgets (read by `make sizes`/`flash`)
 //
 // Pipeline per bundle: guard (no tslib, no bare import, nothing from node_modules) → TypeScript to
@@ -9,8 +10,8 @@
 // `__DEV__` false, `_internal` properties mangled) → hoisting (Espruino does not hoist) → artifact
 // checks (ES5 parse, helper names, Espruino hazards, declaration order) → budgets. Any failure fails
 // the build.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import typescript from '@rollup/plugin-typescript';
 import terser from '@rollup/plugin-terser';
@@ -22,6 +23,36 @@ import { estimateMemory, loadApp } from './jsvars.mjs';
 import { uploadBytes } from './upload.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** This package's name: an app outside this repository imports the core as `<name>`, `<name>/mqtt`, … */
+export const PACKAGE_NAME = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).name;
+
+/** What an app may import by the package's name (subpath → device source). */
+export const DEVICE_IMPORTS = {
+  '': 'core/index.ts',
+  '/mqtt': 'core/mqtt/index.ts',
+  '/aimx': 'core/aimx/index.ts',
+  '/espruino': 'targets/espruino/index.ts',
+  '/jerryscript': 'targets/jerryscript/index.ts',
+};
+
+/** The device source a package import names, or undefined. */
+function packageImport(source) {
+  if (source !== PACKAGE_NAME && !source.startsWith(PACKAGE_NAME + '/')) return undefined;
+  const file = DEVICE_IMPORTS[source.slice(PACKAGE_NAME.length)];
+  return file && join(ROOT, file);
+}
+
+/** True when `file` is `dir` or inside it. */
+function inside(dir, file) {
+  const r = relative(dir, file);
+  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+}
+
+/** A file as errors show it: relative to this repository, or to the working folder (a user's app). */
+function shown(file) {
+  return relative(inside(ROOT, file) ? ROOT : process.cwd(), file);
+}
 
 /** The TypeScript settings of every device bundle: core/tsconfig.json's, emitting ES5. */
 export const DEVICE_TS_OPTIONS = {
@@ -77,20 +108,32 @@ export function terserOptions(kind) {
   };
 }
 
-/** Fails the build on tslib, bare imports and anything from node_modules. */
+/**
+ * Fails the build on tslib, bare imports and anything from node_modules. The package's own name
+ * (`import { builder } from 'aimdb-js'` in an app outside this repository) resolves to the device
+ * sources ({@link DEVICE_IMPORTS}).
+ */
 export function deviceGuard() {
   return {
     name: 'aimdb-device-guard',
     resolveId(source, importer) {
-      const from = importer ? relative(ROOT, importer) : 'the entry';
+      const from = importer ? shown(importer) : 'the entry';
       if (/(^|\/)tslib(\/|$|\.)/.test(source)) {
         this.error(`tslib resolved into a device bundle (imported by ${from}): a construct there needs a TypeScript helper (extends, spread, async, …) — see STYLE.md`);
       }
       if (source.startsWith('\0') || source.startsWith('.') || source.startsWith('/')) return null;
-      this.error(`bare import "${source}" in ${from}: device bundles may import only core/ and targets/ (no npm package, no Node built-in)`);
+      const own = packageImport(source);
+      if (own) return own;
+      this.error(
+        `bare import "${source}" in ${from}: device bundles may import only the core and the device targets ` +
+          `(${Object.keys(DEVICE_IMPORTS).map((k) => `'${PACKAGE_NAME}${k}'`).join(', ')}, or core/ and targets/ by path) and the app's own files; no npm package, no Node built-in`,
+      );
     },
     load(id) {
-      if (id.includes('/node_modules/')) this.error(`${relative(ROOT, id)} comes from node_modules: device bundles are dependency-free`);
+      // This package itself may be installed in a node_modules folder (a user's project): only other
+      // packages are refused.
+      const third = inside(ROOT, id) ? relative(ROOT, id).split(sep).includes('node_modules') : id.split(sep).includes('node_modules');
+      if (third) this.error(`${shown(id)} comes from node_modules: device bundles are dependency-free`);
       return null;
     },
   };
@@ -133,20 +176,21 @@ export function devicePost(target) {
 const ENTRY_PREFIX = '\0aimdb-entry:';
 
 /** The generated entry of an app bundle: import the app and start it the way the board's engine needs. */
-export function entrySource(app, board) {
+export function entrySource(app, board, buildDir = ES5_DIR) {
+  const es5 = (src) => JSON.stringify(es5Path(src, buildDir));
   const info = JSON.stringify({ name: board.name, engine: board.engine, defaultUart: board.defaultUart, network: board.network });
-  const main = JSON.stringify(es5Path(join(app.dir, app.entry)));
-  const espBoot = JSON.stringify(es5Path(join(ROOT, 'targets/espruino/boot.ts')));
-  const espGlobals = JSON.stringify(es5Path(join(ROOT, 'targets/espruino/globals.ts')));
-  const hostBoot = JSON.stringify(es5Path(join(ROOT, 'targets/jerryscript/boot.ts')));
+  const main = es5(join(app.dir, app.entry));
+  const espBoot = es5(join(ROOT, 'targets/espruino/boot.ts'));
+  const espGlobals = es5(join(ROOT, 'targets/espruino/globals.ts'));
+  const hostBoot = es5(join(ROOT, 'targets/jerryscript/boot.ts'));
   const host = "typeof aimdbHost !== 'undefined' ? aimdbHost : undefined";
   if (board.engine === 'espruino') {
     // Network ports are linked in only for boards that have a network.
     const net = board.network.includes('tcp');
     const wifi = board.network.includes('wifi');
     const imports = [`import { main } from ${main};`, `import { bootEspruino } from ${espBoot};`];
-    if (net) imports.push(`import { espruinoSockets } from ${JSON.stringify(es5Path(join(ROOT, 'targets/espruino/tcp.ts')))};`);
-    if (wifi) imports.push(`import { startWifi } from ${JSON.stringify(es5Path(join(ROOT, 'targets/espruino/wifi.ts')))};`);
+    if (net) imports.push(`import { espruinoSockets } from ${es5(join(ROOT, 'targets/espruino/tcp.ts'))};`);
+    if (wifi) imports.push(`import { startWifi } from ${es5(join(ROOT, 'targets/espruino/wifi.ts'))};`);
     const ports = `{ ${[net ? 'sockets: espruinoSockets' : '', wifi ? 'startWifi: startWifi' : ''].filter(Boolean).join(', ')} }`;
     if (app.hostFallback === false) {
       // The app opted out of the host-driven fallback (to fit a small board): Espruino only.
@@ -160,7 +204,7 @@ export function entrySource(app, board) {
   return `import { main } from ${main};\nimport { bootHost } from ${hostBoot};\nbootHost(main, ${info}, ${host});\n`;
 }
 
-function entryPlugin(app, board) {
+function entryPlugin(app, board, buildDir) {
   const id = ENTRY_PREFIX + app.name + '.' + board.name;
   return {
     name: 'aimdb-entry',
@@ -168,7 +212,7 @@ function entryPlugin(app, board) {
       return source === id ? id : null;
     },
     load(lid) {
-      return lid === id ? entrySource(app, board) : null;
+      return lid === id ? entrySource(app, board, buildDir) : null;
     },
     id,
   };
@@ -196,54 +240,84 @@ export const ES5_DIR = join(ROOT, 'build', 'es5');
  * Stage 1: one TypeScript program (type-checked, `noEmitOnError`) compiles the core, the device
  * targets and the apps to ES5 modules in build/es5/ (one file per source file). One program instead
  * of one per bundle keeps the build fast; the guard fails on tslib here already.
+ *
+ * The program holds the entries and what they import, nothing else: a Node helper beside an app's
+ * entry (a test, a script) is not compiled for the device. Its settings are written to
+ * `<buildDir>/tsconfig.json` (the TypeScript plugin takes a file), so a tsconfig.json of the app's own
+ * folder plays no part.
  */
-function compileConfig(apps) {
+function compileConfig(apps, buildDir) {
   const input = [join(ROOT, 'core/index.ts'), join(ROOT, 'targets/espruino/index.ts'), join(ROOT, 'targets/jerryscript/index.ts')];
-  const include = ['core/**/*.ts', 'targets/espruino/**/*.ts', 'targets/jerryscript/**/*.ts'];
+  const include = ['core', 'targets/espruino', 'targets/jerryscript'].map((d) => join(ROOT, d, '**/*.ts'));
   for (const app of apps) {
     input.push(join(app.dir, app.entry));
-    include.push(relative(ROOT, app.dir) + '/**/*.ts');
+    include.push(join(app.dir, '**/*.ts'));
   }
+  const paths = {};
+  for (const [sub, file] of Object.entries(DEVICE_IMPORTS)) paths[PACKAGE_NAME + sub] = [join(ROOT, file)];
+  const tsconfig = join(buildDir, 'tsconfig.json');
+  mkdirSync(buildDir, { recursive: true });
+  writeFileSync(tsconfig, JSON.stringify({ compilerOptions: { ...DEVICE_TS_OPTIONS, paths }, files: input }, null, 2) + '\n');
   return {
     input,
     onwarn,
     // Keep every export of every module: stage 2 tree-shakes per bundle.
     treeshake: false,
-    plugins: [
-      deviceGuard(),
-      typescript({ tsconfig: false, compilerOptions: DEVICE_TS_OPTIONS, include, exclude: ['**/*.test.ts', 'node_modules/**'], noEmitOnError: true }),
-    ],
-    output: { dir: ES5_DIR, format: 'es', preserveModules: true, preserveModulesRoot: ROOT, entryFileNames: '[name].js', generatedCode: { preset: 'es5', constBindings: false } },
+    plugins: [deviceGuard(), typescript({ tsconfig, include, exclude: ['**/*.test.ts'], noEmitOnError: true })],
+    output: {
+      dir: buildDir,
+      format: 'es',
+      preserveModules: true,
+      entryFileNames: (chunk) => es5Name(chunk.facadeModuleId),
+      generatedCode: { preset: 'es5', constBindings: false },
+    },
   };
 }
 
+/** Where in the build folder the ES5 module of a source file goes: its path in this repository, or
+ *  `ext/<absolute path>` for an app outside it. */
+function es5Name(srcPath) {
+  const rel = inside(ROOT, srcPath) ? relative(ROOT, srcPath) : join('ext', resolve(srcPath).replace(/^([A-Za-z]:)?[\\/]+/, ''));
+  return rel.replace(/\.ts$/, '.js');
+}
+
 /** The ES5 module stage 1 made from a source file. */
-export function es5Path(srcPath) {
-  return join(ES5_DIR, relative(ROOT, srcPath)).replace(/\.ts$/, '.js');
+export function es5Path(srcPath, buildDir = ES5_DIR) {
+  return join(buildDir, es5Name(srcPath));
 }
 
 /**
  * All bundle configurations.
- * @param {{outDir?: string, apps?: string[], boards?: string[], core?: boolean}} [options]
+ * @param {{outDir?: string, apps?: string[], boards?: string[], core?: boolean, appDirs?: string[], buildDir?: string, skipFresh?: boolean}} [options]
  *   filters: only these app names / board names; `core: false` skips dist/aimdb-core.js.
+ *   `appDirs`: build these app folders (each with an app.json) instead of examples/; `buildDir`:
+ *   where stage 1 writes its ES5 modules (default build/es5/). `skipFresh`: leave out every bundle
+ *   that is newer than all of its inputs ({@link isFresh}).
  *   Environment: AIMDB_APPS, AIMDB_BOARDS (comma-separated) filter the same way.
  */
 export function bundleConfigs(options = {}) {
   const outDir = options.outDir || join(ROOT, 'dist');
+  const buildDir = options.buildDir || ES5_DIR;
   const envList = (v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
   const onlyApps = options.apps || envList(process.env.AIMDB_APPS);
   const onlyBoards = options.boards || envList(process.env.AIMDB_BOARDS);
   const boards = loadBoards(join(ROOT, 'boards'));
   const byName = new Map(boards.map((b) => [b.name, b]));
-  const apps = loadApps().filter((a) => !onlyApps || onlyApps.includes(a.name));
-  const configs = [compileConfig(apps)];
-  if (options.core !== false && !onlyApps) {
+  const all = options.appDirs ? options.appDirs.map((d) => loadApp(resolve(d))) : loadApps();
+  const wanted = (app, bn) => !onlyBoards || onlyBoards.includes(bn);
+  const stale = (app, bn) => !options.skipFresh || !byName.has(bn) || !isFresh(app, byName.get(bn), outDir);
+  const apps = all.filter((a) => (!onlyApps || onlyApps.includes(a.name)) && a.boards.some((bn) => wanted(a, bn) && stale(a, bn)));
+  const coreFile = join(outDir, 'aimdb-core.js');
+  const withCore = options.core !== false && !onlyApps && !options.appDirs && !(options.skipFresh && newestInput([]) < mtime(coreFile));
+  if (apps.length === 0 && !withCore) return [];
+  const configs = [compileConfig(apps, buildDir)];
+  if (withCore) {
     configs.push({
-      input: es5Path(join(ROOT, 'core/index.ts')),
+      input: es5Path(join(ROOT, 'core/index.ts'), buildDir),
       onwarn,
       plugins: [deviceGuard()],
       output: {
-        file: join(outDir, 'aimdb-core.js'),
+        file: coreFile,
         format: 'cjs',
         exports: 'named',
         esModule: false,
@@ -257,8 +331,8 @@ export function bundleConfigs(options = {}) {
     for (const bn of app.boards) {
       const board = byName.get(bn);
       if (!board) throw new Error(`${app.file}: board "${bn}" does not exist (boards: ${[...byName.keys()].join(', ')})`);
-      if (onlyBoards && !onlyBoards.includes(bn)) continue;
-      const entry = entryPlugin(app, board);
+      if (!wanted(app, bn) || !stale(app, bn)) continue;
+      const entry = entryPlugin(app, board, buildDir);
       configs.push({
         input: entry.id,
         onwarn,
@@ -277,6 +351,37 @@ export function bundleConfigs(options = {}) {
     }
   }
   return configs;
+}
+
+function mtime(path) {
+  return existsSync(path) ? statSync(path).mtimeMs : 0;
+}
+
+/**
+ * Newest modification time of the files under a path (folders walked), 0 when none exists. Only
+ * files count: a folder's own time moves when the build creates dist/ or build/ in it.
+ */
+function newest(path) {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let t = 0;
+  for (const e of readdirSync(path)) if (e !== 'node_modules' && e !== 'dist' && e !== 'build') t = Math.max(t, newest(join(path, e)));
+  return t;
+}
+
+/** Newest input of every bundle (core, device targets, the bundler) and of `more`. */
+function newestInput(more) {
+  return Math.max(...['core', 'targets/espruino', 'targets/jerryscript', 'tools', 'package.json'].map((p) => newest(join(ROOT, p))), ...more.map(newest));
+}
+
+/**
+ * True when the bundle of `app` on `board` and its report exist and are newer than every input:
+ * the core, the device targets, the bundler (tools/), the app's folder and the board's files.
+ */
+export function isFresh(app, board, outDir = join(ROOT, 'dist')) {
+  const t = Math.min(mtime(join(outDir, `${app.name}.${board.name}.js`)), mtime(join(outDir, `${app.name}.${board.name}.json`)));
+  return t > 0 && newestInput([app.dir, board.dir]) < t;
 }
 
 /** Reads the report written next to a bundle (bytes, JsVar estimate, budgets). */

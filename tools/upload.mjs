@@ -6,11 +6,11 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const ESPRUINO_CLI = join(ROOT, 'node_modules/.bin/espruino');
+/** The espruino CLI's script, wherever npm put the package (this repository's or a user's project). */
+export const ESPRUINO_CLI = createRequire(import.meta.url).resolve('espruino/bin/espruino-cli.js');
 
 /** The CLI options that choose how code is saved on the board. */
 export function uploadConfig(board) {
@@ -28,7 +28,7 @@ export function uploadBytes(code, board) {
     const src = join(dir, 'bundle.js');
     const out = join(dir, 'upload.js');
     writeFileSync(src, code);
-    const r = spawnSync(ESPRUINO_CLI, ['--board', board.espruinoBoardPath, ...uploadConfig(board), src, '-o', out], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, [ESPRUINO_CLI, '--board', board.espruinoBoardPath, ...uploadConfig(board), src, '-o', out], { encoding: 'utf8', timeout: 120_000 });
     if (r.status !== 0) throw new Error(`espruino CLI failed measuring the upload (${r.status}): ${r.stderr || r.stdout}`);
     return statSync(out).size;
   } finally {

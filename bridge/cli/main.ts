@@ -5,7 +5,9 @@
  */
 import { pathToFileURL } from 'node:url';
 import { isAimError } from '../../core/index.js';
-import { AimxConnection, connectAimx, parseEndpoint } from '../aimx/index.js';
+// The AimX client is loaded by `connect()` only (commands that do not connect start faster), and
+// without the AimX index, which loads every server transport.
+import type { AimxConnection } from '../aimx/client.js';
 import { allCommands, CliCommand, CliContext, FlagKind, isUsageError, loadCommand, UsageError } from './registry.js';
 
 const GLOBAL_FLAGS: { [name: string]: FlagKind } = {
@@ -138,6 +140,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     async connect() {
       const url = (flags.connect as string | undefined) ?? io.env.AIMDB_CONNECT;
       if (!url) throw new UsageError('no endpoint: pass --connect URL or set AIMDB_CONNECT', command.usage);
+      const { parseEndpoint } = await import('../aimx/endpoint.js');
+      const { connectAimx } = await import('../aimx/client.js');
       try {
         parseEndpoint(url);
       } catch (e) {
@@ -166,8 +170,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-/** Entry when run as a script (`bin/aimdb.mjs` runs this file through tsx). */
-async function runAsScript(): Promise<void> {
+/** Entry of the `aimdb` command (`bin/aimdb.mjs` calls it; also run when this file is the script). */
+export async function runAsScript(): Promise<void> {
   const ac = new AbortController();
   let interrupted = 0;
   const onSignal = () => {

@@ -60,6 +60,13 @@ export class UsageError extends Error {
 
 const registered = new Map<string, CliCommand>();
 const COMMANDS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'commands');
+/** `.ts` when run from the sources (through tsx), `.js` in the installed package (compiled). */
+const EXT = path.extname(fileURLToPath(import.meta.url));
+/**
+ * The compiled package lists every subcommand's name and summary here (written by tools/pack.mjs),
+ * so `aimdb --help` does not load every module (the gateway's among them) to print one line each.
+ */
+const SUMMARIES = path.join(COMMANDS_DIR, 'summaries.json');
 
 /** Registers a subcommand (overrides a module of the same name). */
 export function registerCommand(cmd: CliCommand): void {
@@ -81,7 +88,7 @@ export async function loadCommand(name: string): Promise<CliCommand | undefined>
   const r = registered.get(name);
   if (r) return r;
   if (!/^[a-z][a-z0-9-]*$/.test(name)) return undefined;
-  const file = path.join(COMMANDS_DIR, name + '.ts');
+  const file = path.join(COMMANDS_DIR, name + EXT);
   if (!fs.existsSync(file)) return undefined;
   return importModule(file);
 }
@@ -89,15 +96,33 @@ export async function loadCommand(name: string): Promise<CliCommand | undefined>
 /** Every subcommand, sorted by name. */
 export async function allCommands(): Promise<CliCommand[]> {
   const byName = new Map<string, CliCommand>();
+  const listed = readSummaries();
   for (const f of fs.readdirSync(COMMANDS_DIR).sort()) {
-    if (!f.endsWith('.ts') || f.endsWith('.d.ts')) continue;
+    if (!f.endsWith(EXT) || f.endsWith('.d.ts')) continue;
+    const name = f.slice(0, -EXT.length);
+    const summary = listed?.[name];
+    if (summary !== undefined) {
+      // A stand-in that loads the module when run (its usage and flags are the module's).
+      byName.set(name, { name, summary, usage: '', run: async (ctx) => ((await loadCommand(name))?.run(ctx) ?? 1) });
+      continue;
+    }
     try {
       const c = await importModule(path.join(COMMANDS_DIR, f));
       if (c) byName.set(c.name, c);
     } catch (e) {
-      byName.set(f.slice(0, -3), { name: f.slice(0, -3), summary: `(failed to load: ${(e as Error).message})`, usage: '', run: async () => 1 });
+      byName.set(name, { name, summary: `(failed to load: ${(e as Error).message})`, usage: '', run: async () => 1 });
     }
   }
   for (const [k, c] of registered) byName.set(k, c);
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The summaries written at packaging time, or undefined (running from the sources). */
+function readSummaries(): { [name: string]: string } | undefined {
+  try {
+    const j = JSON.parse(fs.readFileSync(SUMMARIES, 'utf8')) as unknown;
+    return j && typeof j === 'object' ? (j as { [name: string]: string }) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -129,8 +129,18 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     simulators: { pico: uartOpener(pico) },
     onLog: (r) => print(`  [gateway] ${r.level} ${r.source}: ${r.message}`),
   });
-  const endpoints = await gateway.start();
-  await gateway.ready();
+  let endpoints: GatewayEndpoints;
+  try {
+    endpoints = await gateway.start();
+    await gateway.ready();
+  } catch (e) {
+    // A demo that cannot start (a port in use) leaves nothing behind: no board, no storage folder.
+    await gateway.stop().catch(() => {});
+    pico.kill();
+    pico.dispose();
+    rmSync(storage, { recursive: true, force: true });
+    throw e;
+  }
   const brokerPort = Number(new URL(endpoints.mqtt).port);
 
   // The ESP32 firmware dials its site's broker; the simulation maps that address to ours.

@@ -339,8 +339,9 @@ export function applyEnv(raw: { [k: string]: unknown }, env: { [k: string]: stri
     if (!name.startsWith(prefix) || env[name] === undefined) continue;
     const path = name.slice(prefix.length).toLowerCase().split('__');
     if (path.some((p) => p === '')) continue;
-    // AIMDB_CONNECT and AIMDB_TOKEN belong to the CLI client, not to the gateway's file.
-    if (path.length === 1 && (path[0] === 'connect' || path[0] === 'token' || path[0] === 'config')) continue;
+    // AIMDB_CONNECT and AIMDB_TOKEN belong to the CLI client, AIMDB_ENGINES, AIMDB_APPS and
+    // AIMDB_BOARDS to the device build tools: not to the gateway's file.
+    if (path.length === 1 && ['connect', 'token', 'config', 'engines', 'apps', 'boards'].includes(path[0])) continue;
     let node: { [k: string]: unknown } | unknown[] = raw;
     for (let i = 0; i < path.length - 1; i++) {
       const k: string | number = /^\d+$/.test(path[i]) ? Number(path[i]) : path[i];

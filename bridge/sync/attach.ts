@@ -11,7 +11,8 @@ import { BELL, CONN_WORDS, OP_DETACH, R_FAILED, R_READY, STATE, STATE_STOPPED, S
 import type { AttachOptions, SyncHandle } from './types.js';
 import { moduleHref, tsWorker } from './worker.js';
 
-const ENGINE_URL = new URL('./engine.ts', import.meta.url);
+// engine.ts beside the sources, engine.js in the compiled package.
+const ENGINE_URL = new URL(import.meta.url.endsWith('.ts') ? './engine.ts' : './engine.js', import.meta.url);
 
 /** The owner's connection: also owns the worker and the log channel. */
 class Owner extends Connection {

@@ -3,7 +3,16 @@
  * link to an MCU (USB CDC or a UART adapter).
  */
 import type { ByteChunk, ByteStream, ByteStreamHandlers } from '../../core/index.js';
-import { SerialPort } from 'serialport';
+import { createRequire } from 'node:module';
+import type { SerialPort as SerialPortClass } from 'serialport';
+
+/**
+ * The `serialport` package, loaded on first use: its native binding takes longer to load than the
+ * rest of the CLI, and only a serial link needs it (`aimdb --help` or a TCP client does not).
+ */
+function serialPortClass(): typeof SerialPortClass {
+  return (createRequire(import.meta.url)('serialport') as { SerialPort: typeof SerialPortClass }).SerialPort;
+}
 
 /** Options of {@link openSerialPort}. */
 export interface SerialOptions {
@@ -40,7 +49,7 @@ function toBuffer(chunk: ByteChunk): Buffer {
  * const link = openSerialPort({ path: '/dev/ttyACM0' }, { onData: (b) => decoder.push(b) });
  */
 export function openSerialPort(options: SerialOptions, handlers: ByteStreamHandlers): ByteStream {
-  const port: SerialPortLike = options.port ?? new SerialPort({ path: options.path, baudRate: options.baudRate ?? 115200 });
+  const port: SerialPortLike = options.port ?? new (serialPortClass())({ path: options.path, baudRate: options.baudRate ?? 115200 });
   let closed = false;
   const closeOnce = (reason?: string) => {
     if (closed) return;

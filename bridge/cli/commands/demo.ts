@@ -19,6 +19,22 @@ function port(v: unknown, name: string): number | undefined {
   return v;
 }
 
+/** Which setting moves a port that is in use (`EADDRINUSE … :1883`), or undefined. */
+export function busyPortHint(message: string, ports: { mqttPort?: number; aimxPort?: number; wsPort?: number; dashboardPort?: number }): string | undefined {
+  const m = /EADDRINUSE.*:(\d+)/.exec(message);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const settings: Array<[number, string, string]> = [
+    [ports.mqttPort ?? 1883, 'mqtt-port', 'MQTT_PORT'],
+    [ports.aimxPort ?? 7350, 'aimx-port', 'AIMX_PORT'],
+    [ports.wsPort ?? 7351, 'ws-port', 'WS_PORT'],
+    [ports.dashboardPort ?? 8080, 'dashboard-port', 'DASHBOARD_PORT'],
+  ];
+  const hit = settings.find(([p]) => p === n);
+  if (!hit) return `port ${n} is in use by another program`;
+  return `port ${n} is in use by another program (a broker such as Debian's mosquitto service?): choose another with --${hit[1]} N, or make demo ${hit[2]}=N (0 picks a free one)`;
+}
+
 export const command: CliCommand = {
   name: 'demo',
   summary: 'run the gateway with an embedded broker and simulated boards (real bundles)',
@@ -28,18 +44,21 @@ export const command: CliCommand = {
     if (ctx.args.length > 0) throw new UsageError(`unexpected argument '${ctx.args[0]}'`, USAGE);
     const duration = ctx.flags.duration as number | undefined;
     if (duration !== undefined && (!(duration > 0) || !Number.isFinite(duration))) throw new UsageError('--duration must be a positive number of milliseconds', USAGE);
+    const ports = {
+      mqttPort: port(ctx.flags['mqtt-port'], 'mqtt-port'),
+      aimxPort: port(ctx.flags['aimx-port'], 'aimx-port'),
+      wsPort: port(ctx.flags['ws-port'], 'ws-port'),
+      dashboardPort: port(ctx.flags['dashboard-port'], 'dashboard-port'),
+    };
     let demo;
     try {
-      demo = await startDemo({
-        print: (l) => ctx.out(l),
-        mqttPort: port(ctx.flags['mqtt-port'], 'mqtt-port'),
-        aimxPort: port(ctx.flags['aimx-port'], 'aimx-port'),
-        wsPort: port(ctx.flags['ws-port'], 'ws-port'),
-        dashboardPort: port(ctx.flags['dashboard-port'], 'dashboard-port'),
-      });
+      demo = await startDemo({ print: (l) => ctx.out(l), ...ports });
     } catch (e) {
       if (e instanceof UsageError) throw e;
       ctx.err(`aimdb demo: ${(e as Error).message}`);
+      const busy = busyPortHint((e as Error).message, ports);
+      if (busy) ctx.err(busy);
+      if (ctx.signal.aborted) ctx.out('stopped');
       return 1;
     }
     await new Promise<void>((resolve) => {
