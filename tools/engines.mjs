@@ -95,6 +95,21 @@ const WIFI_STUB =
   'exports.on=function(){};exports.getIP=function(cb){var r={ip:"127.0.0.1"};if(cb)cb(null,r);return r;};' +
   'exports.setHostname=function(){};exports.save=function(){};exports.disconnect=function(cb){if(cb)cb();};});';
 
+// Virtual time on the real interpreter: `global.setTimeout` & co. (Espruino lets a script shadow a
+// built-in through `global`, not by plain assignment) become a queue that a driver drains in order
+// of due time, then of creation, the way the board simulator and the JerryScript reference host do.
+// Only the clock is replaced: parsing, scopes, closures, garbage collection and every JsVar are the
+// engine's own. A throw inside a timer is printed as Espruino prints it and the run goes on.
+const VIRTUAL_TIME =
+  'var __vt={now:0,id:0,q:[],realSetTimeout:setTimeout};' +
+  'function __vtAdd(fn,ms,rep){ms=ms>0?+ms:0;var t={id:++__vt.id,due:__vt.now+ms,iv:rep?(ms>1?ms:1):0,fn:fn};__vt.q.push(t);return t.id;}' +
+  'function __vtDel(id){for(var i=0;i<__vt.q.length;i++)if(__vt.q[i].id===id){__vt.q.splice(i,1);return;}throw new Error("Unknown Timeout");}' +
+  'global.setTimeout=function(fn,ms){return __vtAdd(fn,ms,false);};global.setInterval=function(fn,ms){return __vtAdd(fn,ms,true);};' +
+  'global.clearTimeout=function(id){__vtDel(id);};global.clearInterval=function(id){__vtDel(id);};global.getTime=function(){return __vt.now/1000;};' +
+  'function __vtRun(until){for(var n=0;n<200000;n++){var b=-1;for(var i=0;i<__vt.q.length;i++){var t=__vt.q[i];if(b<0||t.due<__vt.q[b].due||(t.due===__vt.q[b].due&&t.id<__vt.q[b].id))b=i;}' +
+  'if(b<0||__vt.q[b].due>until)break;var e=__vt.q[b];if(e.due>__vt.now)__vt.now=e.due;if(e.iv)e.due+=e.iv;else __vt.q.splice(b,1);' +
+  'try{e.fn();}catch(x){print("Uncaught "+x);}}__vt.now=until;}';
+
 /**
  * Runs `code` on the Espruino build with `jsVars` JsVars.
  *
@@ -102,10 +117,12 @@ const WIFI_STUB =
  * a Pico after an upload); `'ram'` evaluates it into JsVars, as code sent to an ESP32 is, then emits
  * `init` the way a board does after start. Memory is sampled every `sampleMs` with
  * `process.memory()` (which collects garbage first); the run ends after `seconds` (or at `quit()`).
+ * With `virtualMs`, time is virtual (see VIRTUAL_TIME): the run is deterministic, lasts `virtualMs`
+ * of virtual time and takes only as long as the interpreter needs to execute it.
  *
  * @param {string} code
  * @param {{jsVars:number, mode?:'ram'|'flash', seconds?:number, sampleMs?:number, cwd?:string,
- *   wifiStub?:boolean, prelude?:string, init?:boolean, network?:boolean}} options
+ *   wifiStub?:boolean, prelude?:string, init?:boolean, network?:boolean, virtualMs?:number}} options
  *   `network: true` keeps the host's loopback (MQTT tests); otherwise the run has no network at all.
  * @returns {{lines:string[], rc:number|null, peak:number, total:number, failure:string|undefined}}
  */
@@ -113,7 +130,9 @@ export function runEspruino(code, options) {
   const mode = options.mode || 'ram';
   const seconds = options.seconds || 5;
   const sampleMs = options.sampleMs || 100;
+  const virtual = options.virtualMs !== undefined;
   const parts = [];
+  if (virtual) parts.push(VIRTUAL_TIME);
   if (options.wifiStub !== false) parts.push(WIFI_STUB);
   if (options.prelude) parts.push(options.prelude);
   parts.push(code, '');
@@ -121,8 +140,14 @@ export function runEspruino(code, options) {
     'var __aimdbPeak=0,__aimdbTotal=0;function __aimdbSample(){var m=process.memory();if(m.usage>__aimdbPeak)__aimdbPeak=m.usage;__aimdbTotal=m.total;}' +
       `__aimdbSample();setInterval(__aimdbSample,${sampleMs});`,
   );
-  if (mode === 'ram' && options.init !== false) parts.push('setTimeout(function(){E.emit("init");},10);');
-  parts.push(`setTimeout(function(){__aimdbSample();print("AIMDB-PEAK "+__aimdbPeak+" "+__aimdbTotal);quit();},${Math.round(seconds * 1000)});`);
+  // E.emit queues the event until the interpreter is idle: on virtual time it is emitted before the
+  // driver starts, so that the app has started at virtual time 0, as on a board.
+  if (mode === 'ram' && options.init !== false) parts.push(virtual ? 'E.emit("init");' : 'setTimeout(function(){E.emit("init");},10);');
+  const report = '__aimdbSample();print("AIMDB-PEAK "+__aimdbPeak+" "+__aimdbTotal);quit();';
+  // A board has booted (flash: .bootcde ran, `init` fired) before its first timer: the driver of
+  // virtual time starts on a real timer.
+  if (virtual) parts.push(`__vt.realSetTimeout(function(){__vtRun(${Math.round(options.virtualMs)});${report}},10);`);
+  else parts.push(`setTimeout(function(){${report}},${Math.round(seconds * 1000)});`);
   const dir = mkdtempSync(join(tmpdir(), 'aimdb-espruino-'));
   try {
     const file = join(dir, 'run.js');
@@ -188,4 +213,52 @@ export function runJerry(code, options) {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The reference host of the JerryScript contract (load it before a bundle, call `hostRun(ms)` after). */
+export function referenceHost() {
+  return readFileSync(join(ROOT, 'targets/jerryscript/host/reference-host.js'), 'utf8');
+}
+
+/**
+ * How a board runs code on its real engine: the Espruino build with the board's JsVars, evaluated
+ * into RAM or booted from flash (board.json `codeIn`), or JerryScript 2.4 (es5.1) with the board's
+ * 64 KB heap, driven through the host contract.
+ * @param {{name:string, engine:string, jsVars?:number, codeIn?:string, heapBytes?:number}} board
+ */
+export function boardEngine(board) {
+  if (board.engine === 'espruino') return { engine: 'espruino-vars-' + board.jsVars, mode: board.codeIn === 'flash' ? 'flash' : 'ram', unit: 'JsVars' };
+  if (board.engine === 'jerryscript') {
+    if (board.heapBytes !== 65536) throw new Error(`${board.name}: there is a JerryScript build for a 64 KB heap only (heapBytes ${board.heapBytes})`);
+    return { engine: 'jerry-2.4-64k', mode: 'heap', unit: 'heap bytes' };
+  }
+  throw new Error(`${board.name}: no real engine for "${board.engine}"`);
+}
+
+/**
+ * Runs an app bundle on its board's real engine for `virtualMs` of virtual time (deterministic; the
+ * scenario's output can be compared line by line) or, with `seconds`, on real time (sockets, UARTs).
+ * `peak` is the engine's own figure: JsVars in use (Espruino) or heap bytes (JerryScript).
+ * @param {string} code
+ * @param {object} board a loaded board.json
+ * @param {{virtualMs?:number, seconds?:number, network?:boolean, cwd?:string, prelude?:string}} options
+ * @returns {{lines:string[], peak:number, capacity:number, unit:string, engine:string, mode:string, failure:string|undefined}}
+ */
+export function runOnBoard(code, board, options) {
+  const how = boardEngine(board);
+  if (board.engine === 'jerryscript') {
+    if (options.virtualMs === undefined) throw new Error('a JerryScript board runs host-driven on virtual time only (give virtualMs)');
+    const r = runJerry(referenceHost() + '\n' + (options.prelude || '') + '\n' + code + '\n;hostRun(' + Math.round(options.virtualMs) + ');\n', { version: '2.4', heap: '64k', timers: false });
+    return { lines: r.lines, peak: r.peakBytes, capacity: r.heapBytes, unit: how.unit, engine: how.engine, mode: how.mode, failure: r.failure };
+  }
+  const r = runEspruino(code, {
+    jsVars: board.jsVars,
+    mode: how.mode,
+    virtualMs: options.virtualMs,
+    seconds: options.seconds,
+    network: options.network,
+    cwd: options.cwd,
+    prelude: options.prelude,
+  });
+  return { lines: r.lines, peak: r.peak, capacity: r.total, unit: how.unit, engine: how.engine, mode: how.mode, failure: r.failure };
 }
