@@ -67,3 +67,15 @@ export interface BoardRun {
   failure: string | undefined;
 }
 export declare function runOnBoard(code: string, board: BoardLike, options: BoardRunOptions): BoardRun;
+export interface BoardMeasure {
+  engine: string;
+  mode: string;
+  unit: string;
+  peak: number;
+  capacity: number;
+  virtualMs: number;
+  failure: string | undefined;
+  tail: string[];
+  cached: boolean;
+}
+export declare function measureOnBoard(code: string, board: BoardLike, options: { virtualMs: number; cacheDir?: string }): BoardMeasure;

@@ -9,6 +9,7 @@
 // (Debian `qemu-user`), through a two-line wrapper written to build/engines/. The engine's own
 // figures (JsVars, heap bytes) do not depend on how the CPU is emulated.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -261,4 +262,41 @@ export function runOnBoard(code, board, options) {
     prelude: options.prelude,
   });
   return { lines: r.lines, peak: r.peak, capacity: r.total, unit: how.unit, engine: how.engine, mode: how.mode, failure: r.failure };
+}
+
+/**
+ * What an app bundle uses on its board's engine while it runs its scenario for `virtualMs` of
+ * virtual time: the engine's peak (JsVars or heap bytes), its capacity, and a failure line if the
+ * run printed one. Measured once per content: the result is cached under build/engine-peaks/ by a
+ * hash of the bundle, the board's engine and mode, the scenario length, and this runner (its own
+ * source and the reference host), so an unchanged bundle is not run again.
+ * @param {string} code
+ * @param {object} board a loaded board.json
+ * @param {{virtualMs:number, cacheDir?:string}} options
+ * @returns {{engine:string, mode:string, unit:string, peak:number, capacity:number, virtualMs:number, failure:string|undefined, tail:string[], cached:boolean}}
+ */
+export function measureOnBoard(code, board, options) {
+  const how = boardEngine(board);
+  const h = createHash('sha256');
+  h.update(readFileSync(fileURLToPath(import.meta.url)));
+  h.update(referenceHost());
+  h.update(JSON.stringify([how, board.jsVars, board.heapBytes, options.virtualMs]));
+  h.update(code);
+  const dir = options.cacheDir || join(ROOT, 'build', 'engine-peaks');
+  const file = join(dir, h.digest('hex').slice(0, 32) + '.json');
+  if (existsSync(file)) {
+    try {
+      return { ...JSON.parse(readFileSync(file, 'utf8')), cached: true };
+    } catch {
+      /* a torn cache file: measure again */
+    }
+  }
+  const r = runOnBoard(code, board, { virtualMs: options.virtualMs });
+  const out = { engine: r.engine, mode: r.mode, unit: r.unit, peak: r.peak, capacity: r.capacity, virtualMs: options.virtualMs, failure: r.failure, tail: r.failure ? r.lines.slice(-8) : [] };
+  // Only a clean run is cached: a failure may come from the machine (a killed run) and is retried.
+  if (!out.failure) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, JSON.stringify(out) + '\n');
+  }
+  return { ...out, cached: false };
 }

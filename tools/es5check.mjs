@@ -61,6 +61,15 @@ export function findEspruinoHazards(ast) {
       const isTypeofGuard = parent && parent.type === 'UnaryExpression' && parent.operator === 'typeof';
       if (!isProp && !isTypeofGuard) problems.push(`${n.name} at ${at(n)} (missing on Espruino)`);
     }
+    // Espruino's regular expressions are a small subset: an unescaped `/` inside `[...]` does not
+    // even parse (the whole bundle is rejected: "Got '#' expected EOF"), and `(?:…)` or optional
+    // groups make `exec` return null. Which patterns survive is not checkable statically, so device
+    // bundles have none: parse by hand (core/mqtt/connector.ts, core/links.ts, core/keys.ts do).
+    if (n.type === 'Literal' && n.regex) problems.push(`regular expression /${n.regex.pattern}/${n.regex.flags} at ${at(n)} (Espruino's regex subset rejects or mis-matches many patterns; parse without one)`);
+    if (n.type === 'Identifier' && n.name === 'RegExp') {
+      const isProp = parent && ((parent.type === 'MemberExpression' && parent.property === n && !parent.computed) || (parent.type === 'Property' && parent.key === n));
+      if (!isProp) problems.push(`RegExp at ${at(n)} (no regular expressions in device code: Espruino's subset rejects or mis-matches many patterns)`);
+    }
     if (n.type === 'AssignmentExpression' && n.left.type === 'MemberExpression' && !n.left.computed && n.left.property.name === 'length') {
       problems.push(`assignment to .length at ${at(n)} (throws on Espruino arrays; truncate with splice)`);
     }
