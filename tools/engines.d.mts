@@ -79,3 +79,25 @@ export interface BoardMeasure {
   cached: boolean;
 }
 export declare function measureOnBoard(code: string, board: BoardLike, options: { virtualMs: number; cacheDir?: string }): BoardMeasure;
+export interface LiveEspruinoOptions {
+  jsVars: number;
+  mode?: 'ram' | 'flash';
+  network?: boolean;
+  /** Storage files written into the board's flash before it starts. */
+  storage?: { [name: string]: string };
+  prelude?: string;
+  sampleMs?: number;
+  seconds?: number;
+}
+export interface LiveEspruino {
+  dir: string;
+  lines: string[];
+  peak: number;
+  total: number;
+  exited: boolean;
+  status: number | null;
+  waitFor(match: string | RegExp, ms?: number, from?: number): Promise<{ line: string; index: number }>;
+  failure(): string | undefined;
+  stop(): Promise<number | null>;
+}
+export declare function startEspruino(code: string, options: LiveEspruinoOptions): LiveEspruino;
