@@ -7,10 +7,10 @@
 //   flash: uploads to PORT, then `save()` (boards that run code from RAM) or with SAVE_ON_SEND=1 and
 //          PRETOKENISE=1 (boards whose code runs from Storage, `codeIn: "flash"`; tools/upload.mjs).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadBoard } from './boards.mjs';
-import { ROOT } from './bundles.mjs';
+import { ensureBundle, ROOT } from './bundles.mjs';
 import { uploadConfig } from './upload.mjs';
 
 function arg(name) {
@@ -45,25 +45,10 @@ const reportFile = join(ROOT, 'dist', `${appName}.${boardName}.json`);
 const step = (n, text) => console.log(`[${n}/4] ${text}`);
 
 step(1, `bundle ${relative(ROOT, bundle)}`);
-// Rebuild when any input is newer than the bundle: the core, the device targets, the app, the board.
-function newest(path) {
-  if (!existsSync(path)) return 0;
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let t = st.mtimeMs;
-  for (const e of readdirSync(path)) t = Math.max(t, newest(join(path, e)));
-  return t;
-}
-const inputs = ['core', 'targets/espruino', 'targets/jerryscript', `examples/${appName}`, `boards/${boardName}`, 'tools'].map((p) => join(ROOT, p));
-const stale = !existsSync(bundle) || !existsSync(reportFile) || Math.max(...inputs.map(newest)) > statSync(bundle).mtimeMs;
-if (stale) {
-  console.log('      building (rollup, this app and board only)…');
-  const r = spawnSync(join(ROOT, 'node_modules/.bin/rollup'), ['-c', '--silent'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-    env: { ...process.env, AIMDB_APPS: appName, AIMDB_BOARDS: boardName },
-  });
-  if (r.status !== 0) fail('the build failed (see above)');
+try {
+  ensureBundle(appName, boardName);
+} catch (e) {
+  fail(e.message);
 }
 
 const rep = JSON.parse(readFileSync(reportFile, 'utf8'));
@@ -71,6 +56,7 @@ step(2, `budget on ${board.title} (${board.chip})`);
 const pct = (a, b) => ((100 * a) / b).toFixed(0) + '%';
 const stored = rep.uploadBytes ?? rep.bytes;
 console.log(`      bytes   ${stored} of ${rep.byteBudget} (${pct(stored, rep.byteBudget)})${stored !== rep.bytes ? `, pretokenised from ${rep.bytes}` : ''}`);
+if (rep.measured) console.log(`      memory  ${rep.measured.peak} ${rep.measured.unit} measured peak on ${rep.measured.engine} (${rep.measured.mode}) of ${rep.budget} budget, ${rep.capacity} on the board (${pct(rep.measured.peak, rep.capacity)})`);
 console.log(`      memory  ${rep.total} ${rep.unit} estimated of ${rep.budget} budget, ${rep.capacity} on the board (${pct(rep.total, rep.capacity)})`);
 console.log(`              code ${rep.code}, records ${rep.records}, connectors ${rep.connectors}, runtime ${rep.runtime}; code runs from ${rep.codeIn === 'flash' ? 'flash (Storage)' : 'RAM'}`);
 if (rep.problems.length) fail('over budget:\n  - ' + rep.problems.join('\n  - '));

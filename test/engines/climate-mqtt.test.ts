@@ -60,7 +60,7 @@ describe('climate-sensor on the real Espruino (ESP32 build) with mosquitto', fun
 
     const esp32 = loadBoard(join(ROOT, 'boards/esp32'));
     board = startEspruino(readFileSync(join(ROOT, 'dist/climate-sensor.esp32.js'), 'utf8'), {
-      jsVars: esp32.jsVars,
+      jsVars: esp32.jsVars as number,
       mode: 'ram',
       network: true,
       storage: { 'climate.json': JSON.stringify({ broker: broker.url }) },
@@ -98,6 +98,6 @@ describe('climate-sensor on the real Espruino (ESP32 build) with mosquitto', fun
     await waitFor(() => watch!.msgs.slice(seen).some((m) => m.topic === ZONE + '/temp' && unwrap(m.raw) !== null), 30_000, 'readings after the restart');
 
     expect(board.failure(), board.lines.join('\n')).to.equal(undefined);
-    expect(board.peak).to.be.within(1, esp32.jsVarBudget);
+    expect(board.peak).to.be.within(1, esp32.jsVarBudget as number);
   });
 });
