@@ -1,6 +1,7 @@
 /**
  * What the real engines showed, taught to the static bundle check (tools/es5check.mjs): no regular
- * expression reaches a device bundle, in any form.
+ * expression reaches a device bundle, in any form, and no bundle assigns one of Espruino's built-in
+ * functions (the engine refuses it).
  */
 import { expect } from 'chai';
 import { checkArtifact, findEspruinoHazards, parseEs5 } from '../../tools/es5check.mjs';
@@ -28,5 +29,19 @@ describe('the device bundle check and regular expressions', function () {
     const r = runEspruino('var m = /^(mqtts?):\\/\\/([^/:]+)(?::(\\d+))?$/.exec("mqtt://a:1"); print("m=" + m);', { jsVars: 16383, mode: 'ram', virtualMs: 10 });
     expect(r.lines.join('\n')).to.not.include('m=mqtt://a:1,mqtt,a,1');
     expect(r.failure || r.lines.join('\n')).to.match(/SyntaxError|m=null|m=undefined/);
+  });
+  it('rejects assigning a built-in function, which the engine refuses, unless the name is declared', () => {
+    expect(findEspruinoHazards(parseEs5('setTimeout = function (f) { f(); };'))).to.deep.equal([
+      'assignment to the built-in setTimeout at line 1:0 (throws on Espruino: "Unable to assign value to non-reference Function"; assign global.setTimeout)',
+    ]);
+    expect(findEspruinoHazards(parseEs5('global.setTimeout = function () {}; function f(print) { print = 1; }'))).to.deep.equal([]);
+  });
+  it('is right to: Espruino refuses the assignment and takes global.x', () => {
+    const problem = enginesProblem();
+    if (problem) throw new Error(problem);
+    const plain = runEspruino('getTime = function () { return 7; };', { jsVars: 16383, mode: 'ram', seconds: 1 });
+    expect(plain.lines.join('\n')).to.include('Unable to assign value to non-reference Function');
+    const viaGlobal = runEspruino('global.getTime = function () { return 7; }; print("t=" + getTime());', { jsVars: 16383, mode: 'ram', seconds: 1 });
+    expect(viaGlobal.lines).to.include('t=7');
   });
 });
