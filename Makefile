@@ -72,11 +72,12 @@ bench-engines: bundles
 soak: setup-npm
 	@$(NODE) --import tsx --expose-gc test/soak/run.ts
 
-## Fault-injection suite (records artifacts/guarantees.json), then docs/GUARANTEES.md from it.
+## Fault-injection suite (records artifacts/guarantees.json) and the MQTT client suites (records
+## artifacts/mqtt-client.json), then docs/GUARANTEES.md from them.
 .PHONY: guarantees
 guarantees: setup-npm
-	@rm -f artifacts/guarantees.json
-	@$(MOCHA) 'test/faults/**/*.test.ts'
+	@rm -f artifacts/guarantees.json artifacts/mqtt-client.json
+	@$(MOCHA) 'test/faults/**/*.test.ts' test/mqtt/interop.test.ts test/mqtt/connectors.test.ts test/mqtt/espruino.test.ts
 	@$(NODE) tools/guarantees.mjs
 
 clean:

@@ -408,6 +408,16 @@ export class Database {
     return { delivered: this._p.sched.delivered, drains: this._p.sched.drains, queued: this._p.sched.queued };
   }
 
+  /** Zeroes the stage counters: scheduler deliveries and drains, join triggers and stalls. */
+  resetProfiling(): void {
+    this._p.sched.delivered = 0;
+    this._p.sched.drains = 0;
+    for (let i = 0; i < this._joins.length; i++) {
+      this._joins[i].handled = 0;
+      this._joins[i].stalls = 0;
+    }
+  }
+
   /** Join statistics per joined record: triggers handled and backpressure stalls. */
   joinStats(): Array<{ key: string; handled: number; stalls: number }> {
     const out: Array<{ key: string; handled: number; stalls: number }> = [];

@@ -12,6 +12,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mqttClientSection } from './mqtt-guarantees.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsFile = resolve(root, 'artifacts/guarantees.json');
@@ -106,6 +107,8 @@ for (const [id, s] of scenarios) {
   for (const n of s.notes ?? []) p(`  - ${n}`);
 }
 p();
+
+for (const l of mqttClientSection(root)) p(l);
 
 p('## Soak');
 p();

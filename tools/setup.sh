@@ -18,11 +18,10 @@ done
 if [ "$want_npm" = 1 ]; then
   stamp=node_modules/.aimdb-installed
   if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
-    # `npm install` with the committed lock, not `npm ci`: the registry reachable here serves only the
-    # Linux x64/arm64 builds of Rollup's optional native packages, so the lock lists just those and
-    # `npm ci`'s completeness check refuses it. The lock still pins every version.
-    echo "setup: installing npm packages (npm install from package-lock.json)"
-    npm install --no-audit --no-fund --loglevel=error
+    # `npm ci`: exactly the committed lock, which is never rewritten (an `npm install` would add
+    # other platforms' optional Rollup packages to it and leave the tree dirty).
+    echo "setup: installing npm packages (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error
     touch "$stamp"
   fi
 fi

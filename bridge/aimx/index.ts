@@ -1,6 +1,7 @@
 /**
- * AimX on Node: transports (TCP, Unix socket, WebSocket, serial), the Promise client and endpoint
- * URLs. The protocol itself is the core's (`core/aimx`).
+ * AimX on Node: transports (TCP, Unix socket, WebSocket, serial), their authentication
+ * (`auth.ts`), the Promise client and endpoint URLs. The protocol itself is the core's
+ * (`core/aimx`).
  */
 export type { MessageConn, AimxListener } from './conn.js';
 export { serveConn, newConn, SEND_HIGH_WATER } from './conn.js';
@@ -9,7 +10,9 @@ export { serveTcp, dialTcp, tcpConn } from './tcp.js';
 export type { TcpServeOptions } from './tcp.js';
 export { serveUnix, dialUnix, lineConn } from './unix.js';
 export type { UnixServeOptions } from './unix.js';
-export { serveWs, dialWs, wsConn } from './ws.js';
+export { serveWs, dialWs, wsConn, withVersion } from './ws.js';
+export { checkUpgrade, unixSocketMode, upgradeToken, UNIX_SOCKET_MODE, VERSION_PARAM } from './auth.js';
+export type { UpgradeVerdict } from './auth.js';
 export type { WsServeOptions } from './ws.js';
 export { serveStream, serveSerial, dialStream, dialSerial } from './serial.js';
 export type { StreamOpener, StreamServeOptions, SerialServeOptions } from './serial.js';

@@ -17,7 +17,7 @@ import { serveWs } from './ws.js';
  * @example
  * const server = aimxServer(db, { token: 'k' });
  * const tcp = await serveAimx(server, 'tcp://127.0.0.1:7001');
- * const ws = await serveAimx(server, 'ws://127.0.0.1:7002/aimx');
+ * const ws = await serveAimx(server, 'ws://127.0.0.1:7002/ws');
  */
 export async function serveAimx(target: AimxServer | AimxDatabase, url: string, options?: AimxServerOptions): Promise<AimxListener> {
   const server = target instanceof AimxServer ? target : aimxServer(target, options);
@@ -29,7 +29,7 @@ export async function serveAimx(target: AimxServer | AimxDatabase, url: string, 
       return serveUnix(server, { path: ep.path });
     case 'ws': {
       const u = new URL(ep.url);
-      return serveWs(server, { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : 0, path: u.pathname || '/aimx' });
+      return serveWs(server, { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : 0, path: u.pathname === '/' ? '/ws' : u.pathname });
     }
     case 'serial':
       return serveSerial(server, { path: ep.path, baudRate: ep.baud });

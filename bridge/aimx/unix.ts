@@ -1,10 +1,13 @@
 /**
- * AimX over a Unix domain socket: one JSON frame per line (AimDB's NDJSON framing). The auth token
- * is checked in `hello` here too when configured (socket file permissions are a second fence).
+ * AimX over a Unix domain socket: one JSON frame per line (AimDB's NDJSON framing). As in AimDB,
+ * the socket file's owner and mode are the credential: the socket is created 0600 (owner only; 0660
+ * admits the owner's group; a mode open to others is refused), and its sessions are not asked for
+ * the token, so AimDB's CLI and client connect as they are.
  */
 import fs from 'node:fs';
 import net from 'node:net';
 import type { AimxServer } from '../../core/aimx/index.js';
+import { unixSocketMode } from './auth.js';
 import { AimxListener, MessageConn, serveConn, socketConn } from './conn.js';
 import { LineDecoder, MAX_FRAME_BYTES } from './framing.js';
 
@@ -14,7 +17,7 @@ export interface UnixServeOptions {
   path: string;
   /** Largest frame (line), in bytes. Default 65536. */
   maxFrame?: number;
-  /** File mode of the socket. Default 0o600 (owner only). */
+  /** File mode of the socket: 0o600 (default, owner only) or 0o660 (owner and group). */
   mode?: number;
 }
 
@@ -25,6 +28,7 @@ export function lineConn(socket: net.Socket, peer: string, maxFrame = MAX_FRAME_
 
 /** Serves AimX on a Unix socket. */
 export async function serveUnix(server: AimxServer, options: UnixServeOptions): Promise<AimxListener> {
+  const mode = unixSocketMode(options.mode);
   const sockets = new Set<net.Socket>();
   try {
     if (fs.statSync(options.path).isSocket()) fs.unlinkSync(options.path);
@@ -34,13 +38,23 @@ export async function serveUnix(server: AimxServer, options: UnixServeOptions): 
   const srv = net.createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    serveConn(server, lineConn(socket, 'unix:' + options.path, options.maxFrame ?? server.maxFrameBytes), { transport: 'unix' });
+    serveConn(server, lineConn(socket, 'unix:' + options.path, options.maxFrame ?? server.maxFrameBytes), { transport: 'unix', trusted: true });
   });
-  await new Promise<void>((resolve, reject) => {
-    srv.once('error', reject);
-    srv.listen(options.path, () => resolve());
-  });
-  fs.chmodSync(options.path, options.mode ?? 0o600);
+  // listen() binds, creating the socket file, before it returns: a umask that leaves the file no
+  // wider than `mode` closes the window between creating it and the chmod below. Restored at once,
+  // so nothing else the process creates meanwhile is affected.
+  const umask = process.umask(0o777 & ~mode);
+  let listening: Promise<void>;
+  try {
+    listening = new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(options.path, () => resolve());
+    });
+  } finally {
+    process.umask(umask);
+  }
+  await listening;
+  fs.chmodSync(options.path, mode);
   return {
     url: 'unix://' + options.path,
     close: () =>

@@ -1,11 +1,16 @@
 /**
- * AimX over WebSocket (`ws` package): one text message per frame. Messages over the frame limit are
- * answered with an `oversize` error (the socket stays open); the token is checked in `hello`.
+ * AimX over WebSocket (`ws` package): one text message per frame, on AimDB's upgrade contract —
+ * `GET /ws?v=3.0` (426 without a compatible `v`), `GET /version` (`{"aimx":"3.0"}`), `GET /health`
+ * (`{"status":"ok","clients":n,"uptime_secs":s}`). `/aimx` stays as an alias (a missing `v` is
+ * accepted there). The token is accepted at the upgrade or in `hello` (see `auth.ts`); sessions
+ * send `subscribed` acks, as AimDB's WebSocket connector does. Messages over the frame limit are
+ * counted and skipped (the socket stays open).
  */
 import http from 'node:http';
 import type net from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { AimxServer } from '../../core/aimx/index.js';
+import { AIMX_VERSION, type AimxServer } from '../../core/aimx/index.js';
+import { checkUpgrade, VERSION_PARAM } from './auth.js';
 import { AimxListener, MessageConn, SEND_HIGH_WATER, newConn, serveConn } from './conn.js';
 import { MAX_FRAME_BYTES } from './framing.js';
 
@@ -15,8 +20,10 @@ export interface WsServeOptions {
   host?: string;
   /** Port; 0 (default) lets the OS choose. */
   port?: number;
-  /** URL path served. Default `'/aimx'`. */
+  /** URL path served, with AimDB's version gate. Default `'/ws'`. */
   path?: string;
+  /** Further paths served without requiring `v` (older clients). Default `['/aimx']`. */
+  aliases?: string[];
   /** Largest frame, in bytes. Default 65536. */
   maxFrame?: number;
 }
@@ -43,18 +50,38 @@ export function wsConn(ws: WebSocket, peer: string, maxFrame = MAX_FRAME_BYTES):
   return conn;
 }
 
+function sendHttp(res: http.ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' }).end(body);
+}
+
 /** Serves AimX on a WebSocket endpoint. */
 export async function serveWs(server: AimxServer, options: WsServeOptions = {}): Promise<AimxListener & { port: number }> {
   const maxFrame = options.maxFrame ?? server.maxFrameBytes;
-  const path = options.path ?? '/aimx';
-  const http0 = http.createServer((_req, res) => {
-    res.writeHead(426, { 'content-type': 'text/plain' }).end('AimX over WebSocket\n');
+  const path = options.path ?? '/ws';
+  const paths = { strict: [path], lenient: (options.aliases ?? ['/aimx']).filter((p) => p !== path) };
+  const started = Date.now();
+  // ws closes the socket on messages over maxPayload; leave headroom so that an oversize frame is
+  // counted and skipped instead, and the session kept.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(maxFrame * 16, 1 << 20) });
+  const http0 = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method === 'GET' && url.pathname === '/version') return sendHttp(res, 200, 'application/json', JSON.stringify({ aimx: AIMX_VERSION }));
+    if (req.method === 'GET' && url.pathname === '/health') {
+      return sendHttp(res, 200, 'application/json', JSON.stringify({ status: 'ok', clients: wss.clients.size, uptime_secs: Math.floor((Date.now() - started) / 1000) }));
+    }
+    if (paths.strict.includes(url.pathname) || paths.lenient.includes(url.pathname)) return sendHttp(res, 426, 'text/plain', 'AimX over WebSocket: upgrade required\n');
+    sendHttp(res, 404, 'text/plain', 'not found\n');
   });
-  // ws closes the socket on messages over maxPayload; leave headroom so that we can answer with an
-  // `oversize` error instead and keep the session.
-  const wss = new WebSocketServer({ server: http0, path, maxPayload: Math.max(maxFrame * 16, 1 << 20) });
-  wss.on('connection', (ws, req) => {
-    serveConn(server, wsConn(ws, `${req.socket.remoteAddress}:${req.socket.remotePort}`, maxFrame), { transport: 'ws' });
+  http0.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+    const verdict = checkUpgrade(req, server, paths);
+    if (verdict.status !== 101) {
+      const reason = http.STATUS_CODES[verdict.status] ?? '';
+      socket.end(`HTTP/1.1 ${verdict.status} ${reason}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(verdict.body)}\r\nconnection: close\r\n\r\n${verdict.body}`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      serveConn(server, wsConn(ws, `${req.socket.remoteAddress}:${req.socket.remotePort}`, maxFrame), { transport: 'ws', trusted: verdict.trusted });
+    });
   });
   const sockets = new Set<net.Socket>();
   http0.on('connection', (s) => {
@@ -68,7 +95,7 @@ export async function serveWs(server: AimxServer, options: WsServeOptions = {}):
   });
   const port = (http0.address() as net.AddressInfo).port;
   return {
-    url: `ws://${host}:${port}${path}`,
+    url: `ws://${host.includes(':') ? '[' + host + ']' : host}:${port}${path}`,
     port,
     close: () =>
       new Promise<void>((resolve) => {
@@ -80,10 +107,21 @@ export async function serveWs(server: AimxServer, options: WsServeOptions = {}):
   };
 }
 
-/** Connects to an AimX WebSocket server (`ws://host:port/path`). */
-export function dialWs(url: string, maxFrame = MAX_FRAME_BYTES): Promise<MessageConn> {
+/** `url` with AimDB's version parameter (`?v=3.0`) unless it has one. */
+export function withVersion(url: string): string {
+  const u = new URL(url);
+  if (!u.searchParams.has(VERSION_PARAM)) u.searchParams.set(VERSION_PARAM, AIMX_VERSION);
+  return u.toString();
+}
+
+/**
+ * Connects to an AimX WebSocket server (`ws://host:port/path`), declaring the protocol version in
+ * the URL as AimDB's clients do. `token`, when given, goes in an `Authorization: Bearer` header.
+ */
+export function dialWs(url: string, maxFrame = MAX_FRAME_BYTES, token?: string): Promise<MessageConn> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { maxPayload: Math.max(maxFrame * 16, 1 << 20) });
+    const headers: Record<string, string> = token ? { authorization: 'Bearer ' + token } : {};
+    const ws = new WebSocket(withVersion(url), { maxPayload: Math.max(maxFrame * 16, 1 << 20), headers });
     ws.once('error', reject);
     ws.once('open', () => {
       ws.off('error', reject);

@@ -6,6 +6,7 @@
  * - `pico-actuator` on an Espruino Pico, serving AimX over COBS on a simulated UART to the gateway.
  * An operator client sends commands through the broker, and the demo prints live values.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,6 +27,10 @@ export interface DemoOptions {
   wsPort?: number;
   /** Dashboard and /metrics port. Default 8080. */
   dashboardPort?: number;
+  /** AimX Unix socket (0600: its file mode is the credential). Default `aimdb.sock` in a fresh temp directory. */
+  unixSocket?: string;
+  /** AimX token the network transports (TCP, WebSocket) ask for. Default: a random one, printed. */
+  token?: string;
   /** Where the bundles are. Default `<repo>/dist`. */
   distDir?: string;
   /** Output lines. */
@@ -41,6 +46,10 @@ export interface Demo {
   gateway: Gateway;
   endpoints: GatewayEndpoints;
   boards: { esp32: EspruinoSim; pico: EspruinoSim };
+  /** The AimX token of the network transports. */
+  token: string;
+  /** The AimX Unix socket path (no token: its file mode admits only this user). */
+  unixSocket: string;
   /** Stops boards, operator, gateway and broker. */
   stop(): Promise<void>;
 }
@@ -91,6 +100,8 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   const espCode = bundle(dist, 'climate-sensor.esp32.js');
   const print = o.print;
   const storage = mkdtempSync(join(tmpdir(), 'aimdb-demo-'));
+  const unixSocket = o.unixSocket ?? join(storage, 'aimdb.sock');
+  const token = o.token ?? randomBytes(12).toString('base64url');
 
   // The Pico boots first: the gateway discovers its records over the UART.
   const pico = bootBundle(picoCode, { board: 'PICO', jsVars: 5100, time: 'real', storageFile: join(storage, 'pico.json'), print: (l) => print(`  [pico] ${l}`) });
@@ -110,7 +121,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
         ],
       },
     ],
-    remote: { tcp: `127.0.0.1:${o.aimxPort ?? 7350}`, ws: `127.0.0.1:${o.wsPort ?? 7351}` },
+    remote: { tcp: `127.0.0.1:${o.aimxPort ?? 7350}`, ws: `127.0.0.1:${o.wsPort ?? 7351}`, unix: unixSocket, token },
     dashboard: { host: '127.0.0.1', port: o.dashboardPort ?? 8080 },
     log: { level: 'warn' },
   });
@@ -151,9 +162,16 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   print('');
   print('AimDB.js demo: gateway + embedded broker + simulated boards running their real bundles');
   print(`  MQTT broker   ${endpoints.mqtt}        (try: mosquitto_sub -h 127.0.0.1 -p ${brokerPort} -t '#' -v)`);
-  print(`  AimX TCP      ${endpoints.aimx[0]}       (try: node bin/aimdb.mjs --connect ${endpoints.aimx[0]} record list)`);
-  if (endpoints.aimx[1]) print(`  AimX WS       ${endpoints.aimx[1]}`);
-  if (endpoints.dashboard) print(`  Dashboard     ${endpoints.dashboard}     Prometheus: ${endpoints.metrics}`);
+  const unixUrl = endpoints.aimx.find((u) => u.startsWith('unix://')) ?? 'unix://' + unixSocket;
+  const wsUrl = endpoints.aimx.find((u) => u.startsWith('ws://'));
+  print(`  AimX Unix     ${unixUrl}   (no token: the socket is 0600)`);
+  print(`                try: node bin/aimdb.mjs --connect ${unixUrl} record list`);
+  print(`                AimDB's own CLI: aimdb record list --socket ${unixSocket}`);
+  print(`  AimX TCP      ${endpoints.aimx[0]}       (token in hello: node bin/aimdb.mjs --connect ${endpoints.aimx[0]} --token ${token} record list)`);
+  if (wsUrl) print(`  AimX WS       ${wsUrl}?v=3.0   (token at the upgrade: Authorization: Bearer ${token}, or &token=…)`);
+  print(`  AimX token    ${token}`);
+  // The page reads the token from the URL fragment, which the browser never sends to a server.
+  if (endpoints.dashboard) print(`  Dashboard     ${endpoints.dashboard}#token=${token}     Prometheus: ${endpoints.metrics}`);
   print('  Ctrl-C stops everything.');
   print('');
 
@@ -182,6 +200,8 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     gateway,
     endpoints,
     boards: { esp32, pico },
+    token,
+    unixSocket,
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -181,7 +181,7 @@ export class Gateway {
     }
     this.aimx = aimxServer(db, { token: cfg.remote.token, writable: cfg.remote.writable.length ? cfg.remote.writable : undefined, server: 'aimdb-edge' });
     if (cfg.remote.tcp) this.listeners.push(await serveTcp(this.aimx, hostPort(cfg.remote.tcp)));
-    if (cfg.remote.ws) this.listeners.push(await serveWs(this.aimx, { ...hostPort(cfg.remote.ws), path: '/aimx' }));
+    if (cfg.remote.ws) this.listeners.push(await serveWs(this.aimx, hostPort(cfg.remote.ws)));
     if (cfg.remote.unix) this.listeners.push(await serveUnix(this.aimx, { path: cfg.remote.unix }));
     if (cfg.dashboard.enabled) {
       this.dashboard = await startDashboard({ db, host: cfg.dashboard.host, port: cfg.dashboard.port, aimx: this.aimx, devices: { pattern: '*.$status' }, title: `AimDB edge ${cfg.node_id}` });

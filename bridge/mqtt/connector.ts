@@ -88,7 +88,9 @@ export interface NodeMqttStats {
   unrouted: number;
   /** Errors MQTT.js reported. */
   errors: number;
-  /** QoS 1 redeliveries (DUP, same id, topic and payload) dropped: at most once per command. */
+  /** QoS 1 redeliveries recognised (only while an at-most-once link exists; see dedup.ts). */
+  redeliveries: number;
+  /** Redeliveries not handed to a link because every matching link asked for at most once. */
   duplicates: number;
 }
 
@@ -107,8 +109,8 @@ export function nodeMqttConnector(options: NodeMqttConnectorOptions): NodeMqttCo
   if (!/^mqtts?:\/\/[^/?#]+\/?$/.test(options.url)) {
     throw aimError('INVALID_CONFIGURATION', 'mqtt broker url must be mqtt[s]://host[:port], got ' + options.url);
   }
-  const stats: NodeMqttStats = { connects: 0, closes: 0, subackFailures: 0, decodeFailures: 0, unrouted: 0, errors: 0, duplicates: 0 };
-  const dups = new DupFilter(64);
+  const stats: NodeMqttStats = { connects: 0, closes: 0, subackFailures: 0, decodeFailures: 0, unrouted: 0, errors: 0, redeliveries: 0, duplicates: 0 };
+  let dups: DupFilter | null = null;
   let client: MqttClient | null = null;
   let outbound: OutboundLink[] = [];
   let inbound: InboundLink[] = [];
@@ -163,6 +165,9 @@ export function nodeMqttConnector(options: NodeMqttConnectorOptions): NodeMqttCo
         return link;
       });
       inbound = ctx.inbound.map((route) => new InboundLink(route, log));
+      // Redeliveries are recognised only for links that asked for at most once (a Mailbox by
+      // default); every other link takes each copy, as QoS 1 promises.
+      dups = inbound.some((l) => l.atMostOnce) ? new DupFilter(64) : null;
       const subs = subscriptions(inbound);
       const subMap: { [filter: string]: { qos: 0 | 1 | 2 } } = {};
       subs.filters.forEach((f, i) => (subMap[f] = { qos: subs.qos[i] as 0 | 1 | 2 }));
@@ -191,8 +196,8 @@ export function nodeMqttConnector(options: NodeMqttConnectorOptions): NodeMqttCo
         attempts = 0;
         stats.connects++;
         // A new session has no redeliveries to recognise; a resumed one may redeliver.
-        if (!connack.sessionPresent) dups.reset();
-        else dups.resumed();
+        if (dups && !connack.sessionPresent) dups.reset();
+        else if (dups) dups.resumed();
         log.info('mqtt connected to ' + options.url);
         if (useStatus) c.publish(status, STATUS_ONLINE, { qos: 1, retain: true }, () => {});
         if (subs.filters.length > 0) {
@@ -217,15 +222,17 @@ export function nodeMqttConnector(options: NodeMqttConnectorOptions): NodeMqttCo
         for (const f of w) f();
       });
       c.on('message', (topic, payload, packet) => {
-        // QoS 1 is at least once: a redelivery after a lost PUBACK must not run a command twice.
-        if (packet.qos === 1 && packet.messageId !== undefined && dups.isDuplicate(packet.messageId, topic, payload, !!packet.dup)) {
-          stats.duplicates++;
-          return;
-        }
+        // QoS 1 is at least once: a redelivery after a lost PUBACK must not run a command twice on
+        // an at-most-once link, and must still reach every other link.
+        const again = !!dups && packet.qos === 1 && packet.messageId !== undefined && dups.isDuplicate(packet.messageId, topic, payload, !!packet.dup);
+        if (again) stats.redeliveries++;
         let delivered = 0;
+        let taken = 0;
         for (const l of inbound) {
           if (!l.matches(topic)) continue;
           delivered++;
+          if (again && l.atMostOnce) continue;
+          taken++;
           if (!l.receive(topic, payload)) {
             // The route's deliver() already counted it in decodeErrors and logged a warning
             // (core/links.ts); here it is counted per connector and traced at debug level.
@@ -234,6 +241,7 @@ export function nodeMqttConnector(options: NodeMqttConnectorOptions): NodeMqttCo
           }
         }
         if (delivered === 0) stats.unrouted++;
+        else if (taken === 0) stats.duplicates++;
       });
       c.on('error', (e) => {
         stats.errors++;

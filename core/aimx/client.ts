@@ -213,7 +213,8 @@ export class AimxClient {
         return this._reply(f.id as number, f.ok, f.err, f.msg);
       case 'event':
       case 'snap':
-        return this._update(f.sub as string, f.seq as number, f.topic, f.data, f.t === 'snap', !!f.last);
+        // A snapshot from an AimDB server that does not number them takes the next number.
+        return this._update(f.sub as string, f.seq !== undefined ? f.seq : this._nextSeq(f.sub as string), f.topic, f.data, f.t === 'snap', !!f.last);
       case 'subscribed': {
         const s = this._sub(f.sub as string);
         if (s && s._h.onSubscribed) s._h.onSubscribed();
@@ -248,6 +249,11 @@ export class AimxClient {
       if (subs[k]._h.onError) subs[k]._h.onError!(aimError('CLOSED', 'subscription ' + subs[k].topic + ': ' + why));
     }
     this._pings = [];
+  }
+
+  _nextSeq(id: string): number {
+    const s = this._sub(id);
+    return s ? s._lastSeq + 1 : 0;
   }
 
   _sub(id: string): SubState | null {

@@ -14,6 +14,8 @@ export interface AimxDatabase {
   graph(): Graph;
   /** Zeroes every record's metrics. */
   resetMetrics(): void;
+  /** Zeroes the stage counters (scheduler deliveries, join triggers); `profiling.reset`. Optional. */
+  resetProfiling?(): void;
   /** Record id of `name`, or -1. */
   findRecord(name: string): number;
   /** Last value produced into the record (rings too), or `undefined`. */

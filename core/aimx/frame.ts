@@ -1,7 +1,8 @@
 /**
- * AimX v3 frame encoding and parsing (CONTRACT §7). Encoders build the JSON text directly so a
- * record value is serialized once and spliced in; fields follow AimDB's wire order
- * (`t, id, seq, method, topic, sub, params, payload, data, ok, err`) so golden frames match.
+ * AimX v3 frame encoding and parsing. Encoders build the JSON text directly so a record value is
+ * serialized once and spliced in; fields follow AimDB's wire order
+ * (`t, id, seq, last, method, topic, sub, params, payload, data, ok, err`), so every frame is
+ * byte-identical to the one AimDB's codec writes for the same content.
  *
  * | t | fields |
  * |---|---|
@@ -9,7 +10,7 @@
  * | `reply` | `id`, and `ok` or `err` (plus an optional `msg`) |
  * | `sub` | `id`, `topic` |
  * | `subscribed` | `sub` |
- * | `snap` | `seq`, `topic`, `sub`, `data`, `last?` |
+ * | `snap` | `seq`, `last?`, `topic`, `sub`, `data` |
  * | `event` | `seq`, `topic?`, `sub`, `data` |
  * | `unsub` | `sub` |
  * | `write` | `topic`, `payload` |
@@ -50,22 +51,33 @@ function isStr(v: unknown): boolean {
   return typeof v === 'string';
 }
 
-/** Checks the fields of a frame whose `t` is known; returns false when malformed. */
+function isOptStr(v: unknown): boolean {
+  return v === undefined || typeof v === 'string';
+}
+
+/**
+ * Checks the fields of a frame whose `t` is known; returns false when malformed. As AimDB's codec
+ * (one flat frame shape): a field present with the wrong type is malformed whatever the `t`, and
+ * each `t` needs its own fields. An empty `topic` is well-formed (a `sub` to it is `not_found`).
+ */
 function validFields(f: AimxFrame): boolean {
+  if ((f.id !== undefined && !isId(f.id)) || (f.seq !== undefined && !isId(f.seq))) return false;
+  if (!isOptStr(f.method) || !isOptStr(f.topic) || !isOptStr(f.sub) || !isOptStr(f.err)) return false;
+  if (f.last !== undefined && typeof f.last !== 'boolean') return false;
   switch (f.t) {
     case 'req':
       return isId(f.id) && isStr(f.method);
     case 'reply':
       return isId(f.id) && (f.ok !== undefined || isStr(f.err));
     case 'sub':
-      return isId(f.id) && isStr(f.topic) && (f.topic as string).length > 0;
+      return isId(f.id) && isStr(f.topic);
     case 'subscribed':
     case 'unsub':
       return isStr(f.sub);
     case 'snap':
-      return isStr(f.sub) && isId(f.seq) && isStr(f.topic);
+      return isStr(f.sub) && isStr(f.topic);
     case 'event':
-      return isStr(f.sub) && isId(f.seq) && (f.topic === undefined || isStr(f.topic));
+      return isStr(f.sub) && isId(f.seq);
     case 'write':
       return isStr(f.topic);
     case 'ping':
@@ -112,7 +124,10 @@ export function encodeReplyOk(id: number, okJson: string): string {
   return '{"t":"reply","id":' + id + ',"ok":' + okJson + '}';
 }
 
-/** `{"t":"reply","id":…,"err":…}`, with `msg` when given (a frame error or a human reason). */
+/**
+ * `{"t":"reply","id":…,"err":…}` (AimDB's bytes), with a trailing `msg` only when given: the server
+ * adds one only with its `details` option on.
+ */
 export function encodeReplyErr(id: number, err: AimxErrorCode, msg?: string): string {
   return '{"t":"reply","id":' + id + ',"err":' + q(err) + (msg ? ',"msg":' + q(msg) : '') + '}';
 }
@@ -127,9 +142,9 @@ export function encodeSubscribed(sub: string): string {
   return '{"t":"subscribed","sub":' + q(sub) + '}';
 }
 
-/** `{"t":"snap","seq":…,"topic":…,"sub":…,"data":…}` plus `"last":true` on a burst's final snapshot. */
+/** `{"t":"snap","seq":…,"last":true,"topic":…,"sub":…,"data":…}`; `last` only on a burst's final snapshot. */
 export function encodeSnap(sub: string, seq: number, topic: string, dataJson: string, last: boolean): string {
-  return '{"t":"snap","seq":' + seq + ',"topic":' + q(topic) + ',"sub":' + q(sub) + ',"data":' + dataJson + (last ? ',"last":true}' : '}');
+  return '{"t":"snap","seq":' + seq + (last ? ',"last":true' : '') + ',"topic":' + q(topic) + ',"sub":' + q(sub) + ',"data":' + dataJson + '}';
 }
 
 /** `{"t":"event","seq":…,"topic":…,"sub":…,"data":…}`; `topic` only when given (wildcards). */

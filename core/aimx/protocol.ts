@@ -11,8 +11,8 @@ export const AIMX_VERSION = '3.0';
 export type AimxErrorCode = 'not_found' | 'denied' | 'internal' | 'version_mismatch';
 
 /**
- * Why a frame was refused before dispatch. Sent as `msg` beside `err:"internal"` on a reply with the
- * frame's `id` (or 0 when it has none); `msg` is an extra field AimDB's client ignores.
+ * Why a frame was refused before dispatch (counted in `SessionStats.badFrames`; AimDB answers none
+ * of them, and neither do we unless the server's `details` option is on):
  * - `bad_json`: not one JSON object;
  * - `bad_frame`: a known `t` with missing or mistyped fields;
  * - `unknown_type`: a `t` this side does not accept;
@@ -21,8 +21,9 @@ export type AimxErrorCode = 'not_found' | 'denied' | 'internal' | 'version_misma
 export type FrameError = 'bad_json' | 'bad_frame' | 'unknown_type' | 'oversize';
 
 /**
- * True when a peer's `"MAJOR.MINOR"` version has the same major as {@link AIMX_VERSION}. A missing
- * or malformed version is incompatible (fail closed), as in AimDB.
+ * True when a peer's `"MAJOR.MINOR"` version has the same major as {@link AIMX_VERSION}, compared
+ * as text the way AimDB compares it (`"3"` and `"3.7"` match, `"03.1"` does not). A missing or
+ * empty major is incompatible (fail closed).
  *
  * @example
  * versionCompatible('3.7'); // true
@@ -33,13 +34,7 @@ export function versionCompatible(version: unknown): boolean {
   if (typeof version !== 'string') return false;
   const dot = version.indexOf('.');
   const major = dot < 0 ? version : version.substring(0, dot);
-  if (major.length === 0) return false;
-  for (let i = 0; i < major.length; i++) {
-    const c = major.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  const ours = AIMX_VERSION.substring(0, AIMX_VERSION.indexOf('.'));
-  return +major === +ours;
+  return major.length > 0 && major === AIMX_VERSION.substring(0, AIMX_VERSION.indexOf('.'));
 }
 
 /** `Object.prototype.hasOwnProperty` through an instance (Espruino, ENGINES.md §1). */

@@ -34,10 +34,31 @@ export interface AimxServerOptions {
   maxFrameBytes?: number;
   /** `server` string of the `hello` reply. Default `'aimdb-js'`. */
   server?: string;
-  /** Send an explicit `subscribed` ack after a successful `sub`. Default true. */
+  /**
+   * Send an explicit `subscribed` ack after a successful `sub`, on every session. Unset (default):
+   * as AimDB, WebSocket sessions (transport `'ws'`) ack and the socket and serial ones do not.
+   */
   acksSubscribe?: boolean;
-  /** Send late-join `snap` frames (current values) on `sub`. Default true. */
-  snapshots?: boolean;
+  /**
+   * Late-join `snap` frames (current values) on `sub`: `'wildcard'` (default, as AimDB) for pattern
+   * subscriptions only, `'all'` for exact keys too, `'none'` never.
+   */
+  snapshots?: 'wildcard' | 'all' | 'none';
+  /**
+   * Add a `msg` with the reason to error replies, and answer malformed frames with
+   * `err:"internal"` + `msg`. Default false: replies are AimDB's bytes and malformed frames get no
+   * answer (AimDB's behaviour). A diagnostic aid; AimDB's client ignores `msg`.
+   */
+  details?: boolean;
+  /**
+   * What `record.get` reads on a ring: `'latest'` (default) the newest value, without consuming
+   * anything; `'drain'` AimDB's behaviour: the newest value of the session's drain cursor, which it
+   * advances (so `record.get` and `record.drain` interleave), `not_found` until the ring produces
+   * after the cursor opened.
+   */
+  ringGet?: 'latest' | 'drain';
+  /** The `record.query` handler (a history store); see {@link AimxServer.queryHandler}. */
+  query?: QueryHandler;
   /**
    * Whether remote subscriptions and drains may read Mailbox records. Reading a mailbox takes its
    * value (competitive consumption, CONTRACT §2), so a remote watcher would steal values from the
@@ -46,6 +67,24 @@ export interface AimxServerOptions {
   consumeMailboxes?: boolean;
 }
 
+/** Parameters of `record.query`, as AimDB passes them to its query handler. */
+export interface QueryParams {
+  /** Record pattern (`*` one segment, `#` any); `'#'` (every record) when the request has none. */
+  name: string;
+  /** Most results per matching record (a non-negative integer), when given. */
+  limit?: number;
+  /** Start time, Unix ms, when given. */
+  start?: number;
+  /** End time, Unix ms, when given. */
+  end?: number;
+}
+
+/**
+ * Answers one `record.query`: call `done(null, result)` once with the JSON-serializable reply, or
+ * `done(reason)` on failure (sent as `err:"internal"`). It may answer later (asynchronously).
+ */
+export type QueryHandler = (params: QueryParams, done: (error: string | null, result?: unknown) => void) => void;
+
 /** Options a transport gives when it opens a session. */
 export interface SessionOpenOptions {
   /** Transport name for logs (`tcp`, `unix`, `ws`, `serial`). */
@@ -53,10 +92,14 @@ export interface SessionOpenOptions {
   /** Peer description for logs. */
   peer?: string;
   /**
-   * A link the operator trusts physically (a UART cable): the token is not required. Default false,
-   * so every network transport checks the token when one is configured.
+   * The transport already authenticated the peer, so the token is not asked for: a UART cable the
+   * operator wired, a Unix socket whose file mode admits only its owner (and group), a WebSocket
+   * whose upgrade carried the token. Default false, so a transport that cannot vouch for its peer
+   * (TCP) checks the token in `hello` when one is configured.
    */
   trusted?: boolean;
+  /** Send `subscribed` acks on this session (default: the server's `acksSubscribe`, else only on `ws`). */
+  acksSubscribe?: boolean;
 }
 
 /** The server shared by every transport of one database. */
@@ -67,9 +110,16 @@ export class AimxServer {
   readonly maxAuthFailures: number;
   readonly maxFrameBytes: number;
   readonly serverName: string;
-  readonly acksSubscribe: boolean;
-  readonly snapshots: boolean;
+  readonly acksSubscribe: boolean | undefined;
+  readonly snapshots: 'wildcard' | 'all' | 'none';
   readonly consumeMailboxes: boolean;
+  readonly details: boolean;
+  readonly ringGet: 'latest' | 'drain';
+  /**
+   * Answers `record.query`. Null (default) answers `internal`, as AimDB does without a persistence
+   * layer; a history store installs itself here (or through the `query` option).
+   */
+  queryHandler: QueryHandler | null;
   _token: string | undefined;
   _allow: { [key: string]: boolean } | null;
   /** Records as built (static fields only: key, buffer, origin), indexed by record id. */
@@ -90,9 +140,12 @@ export class AimxServer {
     this.maxAuthFailures = o.maxAuthFailures || 3;
     this.maxFrameBytes = o.maxFrameBytes || 65536;
     this.serverName = o.server || 'aimdb-js';
-    this.acksSubscribe = o.acksSubscribe !== false;
-    this.snapshots = o.snapshots !== false;
+    this.acksSubscribe = o.acksSubscribe;
+    this.snapshots = o.snapshots || 'wildcard';
     this.consumeMailboxes = !!o.consumeMailboxes;
+    this.details = !!o.details;
+    this.ringGet = o.ringGet || 'latest';
+    this.queryHandler = o.query || null;
     this._token = o.token;
     this._allow = null;
     if (o.writable) {
@@ -160,14 +213,16 @@ export class AimxServer {
       return null;
     }
     const o = options || {};
-    const s = new AimxSession(this, link, !!o.trusted || !this.requiresToken, o.transport || 'stream');
+    const transport = o.transport || 'stream';
+    const acks = o.acksSubscribe !== undefined ? o.acksSubscribe : this.acksSubscribe !== undefined ? this.acksSubscribe : transport === 'ws';
+    const s = new AimxSession(this, link, !!o.trusted || !this.requiresToken, transport, acks);
     this._sessions.push(s);
     return s;
   }
 
   /** The frame a transport sends before closing a refused connection. */
   refusalFrame(): string {
-    return encodeReplyErr(0, 'denied', 'too_many_connections');
+    return encodeReplyErr(0, 'denied', this.details ? 'too_many_connections' : undefined);
   }
 
   /** Closes every session (their subscriptions and cursors too). */

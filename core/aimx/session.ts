@@ -52,21 +52,21 @@ export class AimxSession {
   client: string;
   _link: SessionLink;
   _helloOk: boolean;
-  _versionRefused: boolean;
+  _acks: boolean;
   _authFailures: number;
   _needsToken: boolean;
   _subs: RemoteSubscription[];
   _drains: { [key: string]: Reader<unknown> };
   _closed: boolean;
 
-  constructor(server: AimxServer, link: SessionLink, authenticated: boolean, transport: string) {
+  constructor(server: AimxServer, link: SessionLink, authenticated: boolean, transport: string, acksSubscribe: boolean) {
     this.server = server;
     this.transport = transport;
     this._link = link;
     this.authenticated = authenticated;
     this.client = '';
     this._helloOk = false;
-    this._versionRefused = false;
+    this._acks = acksSubscribe;
     this._authFailures = 0;
     this._needsToken = !authenticated;
     this._subs = [];
@@ -85,7 +85,7 @@ export class AimxSession {
     return this._closed;
   }
 
-  /** Handles one frame's text. Never throws; a malformed frame gets an error reply. */
+  /** Handles one frame's text. Never throws; a malformed frame is counted and skipped (as AimDB). */
   receive(text: string): void {
     if (this._closed) return;
     this.stats.frames++;
@@ -105,13 +105,14 @@ export class AimxSession {
   }
 
   /**
-   * Reports a frame refused before dispatch: replies `err:"internal"` with `msg` = the reason, on
-   * `id` (0 when unknown). Transports call it for `oversize`.
+   * Reports a frame refused before dispatch: counted, and skipped without an answer as AimDB does;
+   * with the server's `details` option, answered `err:"internal"` with `msg` = the reason, on `id`
+   * (0 when unknown). Transports call it for `oversize`.
    */
   frameError(error: FrameError, id?: number): void {
     if (this._closed) return;
     this.stats.badFrames++;
-    this._link.send(encodeReplyErr(id || 0, 'internal', error));
+    if (this.server.details) this._link.send(encodeReplyErr(id || 0, 'internal', error));
   }
 
   /** Closes the session: unsubscribes every reader and drops the drain cursors. Idempotent. */
@@ -139,10 +140,15 @@ export class AimxSession {
     this.send(encodeReplyOk(id, okJson));
   }
 
-  /** Sends `reply {id, err}`. */
+  /** Sends `reply {id, err}`; `msg` (the reason) goes on the wire only with the server's `details`. */
   sendErr(id: number, err: AimxErrorCode, msg?: string): void {
     if (err === 'denied') this.stats.denied++;
-    this.send(encodeReplyErr(id, err, msg));
+    this.send(encodeReplyErr(id, err, this.server.details ? msg : undefined));
+  }
+
+  /** True when this session sends `subscribed` acks. */
+  get acksSubscribe(): boolean {
+    return this._acks;
   }
 
   /** True when the transport accepts more output now. */
@@ -162,14 +168,12 @@ export class AimxSession {
         this._hello(id, f.params);
         return;
       }
-      if (this._versionRefused) return this.sendErr(id, 'version_mismatch');
       if (!this.authenticated) return this.sendErr(id, 'denied', 'hello_required');
       callMethod(this, id, f.method as string, f.params);
       return;
     }
     if (t === 'sub') {
       const id = f.id as number;
-      if (this._versionRefused) return this.sendErr(id, 'version_mismatch');
       if (!this.authenticated) return this.sendErr(id, 'denied', 'hello_required');
       this._subscribe(id, f.topic as string);
       return;
@@ -179,26 +183,24 @@ export class AimxSession {
       return;
     }
     if (t === 'write') {
-      if (!this.authenticated || this._versionRefused) {
+      if (!this.authenticated) {
         this.stats.denied++;
         return;
       }
       this._write(f.topic as string, f.payload);
       return;
     }
-    // reply, subscribed, snap, event, pong: frames a server never receives.
+    // reply, subscribed, snap, event, pong: frames a server never receives (AimDB: malformed).
     this.frameError('unknown_type', f.id);
   }
 
   _hello(id: number, params: any): void {
     const p = params && typeof params === 'object' ? params : {};
     if (!versionCompatible(p.version)) {
-      // Fail closed (AimDB): no handshake, and nothing but another hello until one succeeds.
-      this._versionRefused = true;
+      // Fail closed at the handshake (AimDB): refused, and the session keeps no trace of it.
       this.sendErr(id, 'version_mismatch');
       return;
     }
-    this._versionRefused = false;
     const given = p.token !== undefined ? p.token : p.auth_token;
     const tokenOk = this.server._checkToken(given);
     if (this._needsToken && !tokenOk) {
@@ -236,13 +238,13 @@ export class AimxSession {
   }
 
   _subscribe(id: number, topic: string): void {
-    const subId = String(id);
+    // The limit counts live subscriptions before a same-id one is replaced (as AimDB).
     if (this._subs.length >= this.server.maxSubscriptions) return this.sendErr(id, 'denied', 'too_many_subscriptions');
-    for (let i = 0; i < this._subs.length; i++) {
-      if (this._subs[i].id === subId) return this.sendErr(id, 'denied', 'duplicate_subscription');
-    }
     const sub = openSubscription(this, id, topic);
-    if (sub) this._subs.push(sub);
+    if (!sub) return;
+    // A new subscription under a live id replaces it (AimDB keeps one subscription per id).
+    this._unsubscribe(sub.id);
+    this._subs.push(sub);
   }
 
   _unsubscribe(subId: string): void {

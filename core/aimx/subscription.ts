@@ -1,9 +1,10 @@
 /**
- * Remote subscriptions (CONTRACT §7): `sub {id, topic}` with an exact key or a pattern. The
- * subscription id on the wire is the request id as a string. Late-join snapshots (`snap`) carry the
- * current value of each covered record and share the subscription's `seq` space with events
- * (snapshots `1..N`, events from `N+1`, as AimDB), so every loss — a reader's lag, an event the
- * transport could not take, a value JSON cannot carry — shows up as a gap the client can count.
+ * Remote subscriptions: `sub {id, topic}` with an exact key or a pattern. The subscription id on the
+ * wire is the request id as a string. Late-join snapshots (`snap`, by default for patterns only, as
+ * AimDB) carry the current value of each covered record and share the subscription's `seq` space
+ * with events (snapshots `1..N`, events from `N+1`, as AimDB), so every loss — a reader's lag, an
+ * event the transport could not take, a value JSON cannot carry — shows up as a gap the client can
+ * count.
  */
 import type { Reader, RecordInfo } from '../api.js';
 import { encodeEvent, encodeSnap, encodeSubscribed } from './frame.js';
@@ -92,6 +93,7 @@ export function openSubscription(session: AimxSession, id: number, topic: string
   const db = server.db;
   const wildcard = isWildcard(topic);
   const covered: RecordInfo[] = [];
+  const snapshots = server.snapshots === 'all' || (server.snapshots === 'wildcard' && wildcard);
   if (wildcard) {
     const rows = server._info;
     for (let i = 0; i < rows.length; i++) {
@@ -110,14 +112,14 @@ export function openSubscription(session: AimxSession, id: number, topic: string
     covered.push(info);
   }
   const sub = new RemoteSubscription(session, String(id), wildcard);
-  if (server.acksSubscribe) session.send(encodeSubscribed(sub.id));
+  if (session.acksSubscribe) session.send(encodeSubscribed(sub.id));
 
   // Snapshots first, then readers: nothing runs in between (all synchronous), so no value is lost.
   const values: unknown[] = [];
   const has: boolean[] = [];
   const snaps: number[] = [];
   for (let i = 0; i < covered.length; i++) {
-    const v = server.snapshots ? db.latest(covered[i].id) : undefined;
+    const v = snapshots ? db.latest(covered[i].id) : undefined;
     values.push(v);
     has.push(v !== undefined);
     if (v !== undefined) snaps.push(i);
@@ -135,7 +137,8 @@ export function openSubscription(session: AimxSession, id: number, topic: string
   }
   for (let i = 0; i < covered.length; i++) {
     const info = covered[i];
-    // Rings replay nothing to a fresh reader; others hand it the current value, skipped above.
+    // Rings replay nothing to a fresh reader; others hand it the current value: skipped when a
+    // snapshot carried it, else it is the subscription's first event (as AimDB's exact-key stream).
     sub._attach(db.subscribeById(info.id), info.key, values[i], has[i] && info.bufferType !== 'spmc_ring');
   }
   return sub;

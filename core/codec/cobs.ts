@@ -39,6 +39,12 @@ export function cobsEncode(data: ByteChunk, start?: number, end?: number): numbe
       code++;
       if (code === 0xff) {
         out[codeAt] = code;
+        // The next block opens only if more data follows: data ending on a full 254-byte block
+        // gets no empty block before the delimiter (as the Rust `cobs` crate encodes it).
+        if (i + 1 === to) {
+          out.push(0);
+          return out;
+        }
         codeAt = out.length;
         out.push(0);
         code = 1;
@@ -60,14 +66,19 @@ export function cobsEncode(data: ByteChunk, start?: number, end?: number): numbe
 export function cobsEncodeBinary(bin: string): string {
   const segs = bin.split('\x00');
   let out = '';
-  for (let i = 0; i < segs.length; i++) {
+  const last = segs.length - 1;
+  for (let i = 0; i <= last; i++) {
     let seg = segs[i];
     // A run of 254 non-zero bytes fills a block (code 0xFF) and the run continues in the next one.
+    let full = false;
     while (seg.length >= 254) {
       out += '\xff' + seg.substring(0, 254);
       seg = seg.substring(254);
+      full = true;
     }
-    out += String.fromCharCode(seg.length + 1) + seg;
+    // Data that ends on a full block gets no empty block (the `cobs` crate's encoding); before a
+    // zero the empty block is needed: it stands for that zero.
+    if (!(full && i === last && seg.length === 0)) out += String.fromCharCode(seg.length + 1) + seg;
   }
   return out + '\x00';
 }

@@ -164,10 +164,12 @@ export function mqttConnector(options: MqttConnectorOptions): MqttConnector {
         };
       }
       let durable = false;
+      let once = false;
       for (let i = 0; i < ctx.inbound.length; i++) {
         const link = new InboundLink(ctx.inbound[i], ctx.log);
         inbound.push(link);
         if (link.qos > 0) durable = true;
+        if (link.atMostOnce) once = true;
       }
       client = new MqttClient(options.sockets, ctx, {
         host: broker.host, port: broker.port,
@@ -177,6 +179,8 @@ export function mqttConnector(options: MqttConnectorOptions): MqttConnector {
         retryMs: options.retryMs, connectTimeoutMs: options.connectTimeoutMs, pingTimeoutMs: options.pingTimeoutMs,
         reconnectMinMs: options.reconnectMinMs, reconnectMaxMs: options.reconnectMaxMs, reconnectJitter: options.reconnectJitter,
         queue: 0,
+        // Links decide per message (dispatch): at-most-once links skip a recognised redelivery.
+        recognizeRedeliveries: once,
         clean: options.clean === undefined ? !durable : options.clean,
         will: useStatus ? { topic: status, payload: STATUS_OFFLINE, qos: 1, retain: true } : undefined,
         onConnect: function () {
@@ -184,12 +188,12 @@ export function mqttConnector(options: MqttConnectorOptions): MqttConnector {
           for (let i = 0; i < outbound.length; i++) outbound[i].resync(transport);
         },
         onWritable: flushAll,
-        onMessage: function (topic, payload) {
-          dispatch(inbound, topic, payload);
+        onMessage: function (topic, payload, qos, retain, redelivered) {
+          dispatch(inbound, topic, payload, redelivered);
         },
       });
       const subs = subscriptions(inbound);
-      for (let i = 0; i < subs.filters.length; i++) client.subscribe(subs.filters[i], subs.qos[i]);
+      for (let i = 0; i < subs.filters.length; i++) client.subscribe(subs.filters[i], subs.qos[i], subs.once[i]);
       client.start();
     },
     stop: function () {

@@ -112,6 +112,27 @@ export class InflightWindow {
     return n;
   }
 
+  /**
+   * The broker started a new session: nothing of the old one may be resumed (MQTT 3.1.1 §3.1.2-6).
+   * Entries past PUBREC are complete (the broker took the message) and go. Entries waiting for PUBACK
+   * or PUBREC get a new packet id and DUP cleared and are written again through `write` when
+   * `resend`, else they go too. Returns how many were written.
+   */
+  renew(now: number, resend: boolean, write: (packet: ByteArray) => void): number {
+    const old = this._entries;
+    this._entries = [];
+    let n = 0;
+    for (let i = 0; i < old.length; i++) {
+      const e = old[i];
+      if (e.state !== 1 || !resend) continue;
+      e.packet[0] &= ~8;
+      this.add(e.packet, e.qos, now, 0);
+      write(e.packet);
+      n++;
+    }
+    return n;
+  }
+
   /** Monotonic ms when the oldest entry is due for retransmission, or -1 when empty. */
   nextDue(retryMs: number): number {
     let due = -1;

@@ -17,7 +17,7 @@
  */
 import type { InboundRoute, OutboundRoute, Payload } from '../api.js';
 import type { Logger } from '../runtime/context.js';
-import { envelopeLength, GapTracker, inboundQos, payloadAfter, topicBytes, WirePolicy, wirePolicy, wrapSeq } from './policy.js';
+import { envelopeLength, GapTracker, inboundAtMostOnce, inboundQos, payloadAfter, topicBytes, WirePolicy, wirePolicy, wrapSeq } from './policy.js';
 import { hasWildcard, topicError, topicMatches } from './topic.js';
 import { BUFFER_SPMC_RING } from '../api.js';
 
@@ -137,6 +137,8 @@ export class InboundLink {
   /** The topic filter (the URL's address). */
   readonly filter: string;
   readonly qos: 0 | 1 | 2;
+  /** QoS 1 redeliveries are dropped (at most once) instead of delivered again. */
+  readonly atMostOnce: boolean;
   _wild: boolean;
   _gaps: GapTracker | null;
   _seq: number[];
@@ -146,6 +148,7 @@ export class InboundLink {
     this.route = route;
     this.filter = route.link.address;
     this.qos = inboundQos(route.bufferKind, route.link, route.options);
+    this.atMostOnce = inboundAtMostOnce(route.bufferKind, route.link, route.options);
     this._wild = hasWildcard(this.filter);
     this._gaps = route.bufferKind === BUFFER_SPMC_RING ? new GapTracker() : null;
     this._seq = [0];
@@ -179,28 +182,41 @@ export class InboundLink {
   }
 }
 
-/** Hands a message to every inbound link whose filter matches; returns how many took it. */
-export function dispatch(links: InboundLink[], topic: string, payload: ArrayLike<number>): number {
+/**
+ * Hands a message to every inbound link whose filter matches, except, for a recognised QoS 1
+ * redelivery, the links that asked for at most once. Returns how many links matched.
+ */
+export function dispatch(links: InboundLink[], topic: string, payload: ArrayLike<number>, redelivered?: boolean): number {
   let n = 0;
   for (let i = 0; i < links.length; i++) {
     if (links[i].matches(topic)) {
-      links[i].receive(topic, payload);
       n++;
+      if (redelivered && links[i].atMostOnce) continue;
+      links[i].receive(topic, payload);
     }
   }
   return n;
 }
 
-/** Distinct filters of a set of inbound links with the highest QoS asked for each. */
-export function subscriptions(links: InboundLink[]): { filters: string[]; qos: number[] } {
+/**
+ * Distinct filters of a set of inbound links with the highest QoS asked for each, and whether every
+ * link on the filter asked for at most once.
+ */
+export function subscriptions(links: InboundLink[]): { filters: string[]; qos: number[]; once: boolean[] } {
   const filters: string[] = [];
   const qos: number[] = [];
+  const once: boolean[] = [];
   for (let i = 0; i < links.length; i++) {
-    const k = filters.indexOf(links[i].filter);
+    const l = links[i];
+    const k = filters.indexOf(l.filter);
     if (k < 0) {
-      filters.push(links[i].filter);
-      qos.push(links[i].qos);
-    } else if (links[i].qos > qos[k]) qos[k] = links[i].qos;
+      filters.push(l.filter);
+      qos.push(l.qos);
+      once.push(l.atMostOnce);
+    } else {
+      if (l.qos > qos[k]) qos[k] = l.qos;
+      if (!l.atMostOnce) once[k] = false;
+    }
   }
-  return { filters: filters, qos: qos };
+  return { filters: filters, qos: qos, once: once };
 }

@@ -44,7 +44,7 @@
  * published retained (QoS 1) on every connect, `offline` as the will and on a clean stop.
  */
 import {
-  BUFFER_SINGLE_LATEST, BUFFER_SPMC_RING, BufferKind, LinkOptions, LinkUrl, Payload,
+  BUFFER_MAILBOX, BUFFER_SINGLE_LATEST, BUFFER_SPMC_RING, BufferKind, LinkOptions, LinkUrl, Payload,
 } from '../api.js';
 import { allocBytes, byteAt, ByteArray, utf8Encode } from '../bytes.js';
 
@@ -88,6 +88,8 @@ export function policyError(link: LinkUrl, options?: LinkOptions): string | unde
   if (q !== undefined && q !== '0' && q !== '1' && q !== '2') return 'qos must be 0, 1 or 2';
   const n = link.query.queue;
   if (n !== undefined && !(Number(n) >= 1)) return 'queue must be a number >= 1';
+  const once = link.query.once;
+  if (once !== undefined && once !== 'true' && once !== 'false' && once !== '1' && once !== '0') return 'once must be true or false';
   const o = options && options.qos;
   if (o !== undefined && o !== 0 && o !== 1 && o !== 2) return 'qos must be 0, 1 or 2';
   return undefined;
@@ -123,6 +125,17 @@ export function inboundQos(kind: BufferKind, link: LinkUrl, options: LinkOptions
   if (options.qos !== undefined) return options.qos;
   if (link.query.qos !== undefined) return Number(link.query.qos) as 0 | 1 | 2;
   return kind === BUFFER_SPMC_RING ? 0 : 1;
+}
+
+/**
+ * Whether an inbound link drops QoS 1 redeliveries (at most once) instead of taking every copy (at
+ * least once, what QoS 1 means): `options.atMostOnce`, then `?once=true|false`, then the default —
+ * true for a Mailbox (a command must not run twice), false for the others. A redelivery is told from
+ * a new message by packet id, topic and payload (dedup.ts), so two commands that must both run should
+ * differ in their payload: a command that carries its own id or sequence number is never mistaken.
+ */
+export function inboundAtMostOnce(kind: BufferKind, link: LinkUrl, options: LinkOptions): boolean {
+  return flag(options.atMostOnce, link.query.once, kind === BUFFER_MAILBOX);
 }
 
 /** `<prefix>/<nodeId>/status`. */

@@ -9,30 +9,64 @@
  */
 
 /**
+ * Why `s` cannot be an MQTT UTF-8 string (§1.5.3), or `undefined`: every UTF-16 surrogate paired
+ * (a lone one has no UTF-8 encoding), no U+0000, at most 65,535 bytes once encoded. `what` names the
+ * field in the message.
+ */
+export function utf8FieldError(s: string, what: string): string | undefined {
+  let bytes = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0) return 'NUL in ' + what;
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdfff) {
+      const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+      if (c > 0xdbff || d < 0xdc00 || d > 0xdfff) return 'lone surrogate in ' + what;
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes > 65535 ? what + ' longer than 65535 bytes' : undefined;
+}
+
+/**
  * Why a topic filter is invalid, or `undefined` when it is fine: non-empty, `#` only as the whole
- * last level, `+` only as a whole level, no NUL (§4.7.1, §4.7.3).
+ * last level, `+` only as a whole level, a valid UTF-8 string (§4.7.1, §4.7.3, §1.5.3).
  */
 export function filterError(filter: string): string | undefined {
-  if (filter.length === 0) return 'empty topic filter';
+  if (typeof filter !== 'string' || filter.length === 0) return 'empty topic filter';
   for (let i = 0; i < filter.length; i++) {
     const c = filter.charAt(i);
-    if (c === '\u0000') return 'NUL in topic filter';
     if (c === '#' || c === '+') {
       if (i > 0 && filter.charAt(i - 1) !== '/') return "'" + c + "' must occupy a whole level";
       if (c === '#' && i !== filter.length - 1) return "'#' must be the last level";
       if (c === '+' && i + 1 < filter.length && filter.charAt(i + 1) !== '/') return "'+' must occupy a whole level";
     }
   }
-  return undefined;
+  return utf8FieldError(filter, 'topic filter');
 }
 
-/** Why a topic name (for PUBLISH) is invalid, or `undefined`: non-empty, no wildcard, no NUL. */
+/** Why a topic name (for PUBLISH) is invalid, or `undefined`: non-empty, no wildcard, valid UTF-8 string. */
 export function topicError(topic: string): string | undefined {
-  if (topic.length === 0) return 'empty topic';
+  if (typeof topic !== 'string' || topic.length === 0) return 'empty topic';
   for (let i = 0; i < topic.length; i++) {
     const c = topic.charAt(i);
     if (c === '+' || c === '#') return 'wildcard in topic name';
-    if (c === '\u0000') return 'NUL in topic name';
+  }
+  return utf8FieldError(topic, 'topic name');
+}
+
+/**
+ * Why pre-encoded topic bytes are unusable, or `undefined`: 1–65,535 bytes, no NUL, no wildcard.
+ * (The bytes are taken to be UTF-8, as {@link topicBytes} in policy.ts makes them from a checked topic.)
+ */
+export function topicBytesError(topic: ArrayLike<number>): string | undefined {
+  const n = topic.length;
+  if (n === 0 || n > 65535) return 'topic name of ' + n + ' bytes';
+  for (let i = 0; i < n; i++) {
+    const b = topic[i];
+    if (b === 0 || b === 35 || b === 43) return 'NUL or wildcard in topic name';
   }
   return undefined;
 }

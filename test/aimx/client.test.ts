@@ -8,7 +8,8 @@ function pair(opts?: { token?: string; tick?: boolean }) {
   const rt = manualRuntime();
   const db = makeDb(rt, { tick: opts?.tick });
   db.start();
-  const server = aimxServer(db, { token: opts?.token });
+  // Acks and exact-key snapshots on (as our WebSocket sessions can be), so the client sees every frame type.
+  const server = aimxServer(db, { token: opts?.token, acksSubscribe: true, snapshots: 'all' });
   const toClient: string[] = [];
   let client!: AimxClient;
   const session = server.open({ send: (t) => client.receive(t), close: () => client.close('server closed') })!;
@@ -65,6 +66,18 @@ describe('aimx/client', () => {
       expect(ups).to.deep.equal([
         { topic: 'sensor.temp', value: { celsius: 1 }, seq: 1, skipped: 0, snapshot: true, last: true },
         { topic: 'sensor.temp', value: { celsius: 2 }, seq: 2, skipped: 0, snapshot: false, last: false },
+      ]);
+    });
+    it('numbers a snapshot without seq (an AimDB server before snapshots were numbered) after the last one', () => {
+      const { client } = pair({ tick: false });
+      const ups: SubscriptionUpdate[] = [];
+      client.subscribe('app.#', { onUpdate: (u) => ups.push(u) });
+      const id = Object.keys(client._subs)[0];
+      client.receive(`{"t":"snap","topic":"app.mode","sub":"${id}","data":"x"}`);
+      client.receive(`{"t":"event","seq":2,"topic":"app.mode","sub":"${id}","data":"y"}`);
+      expect(ups.map((u) => [u.seq, u.skipped, u.snapshot])).to.deep.equal([
+        [1, 0, true],
+        [2, 0, false],
       ]);
     });
     it('detects seq gaps and drops stale events', () => {

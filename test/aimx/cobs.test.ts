@@ -35,13 +35,13 @@ describe('codec/cobs', () => {
         expect(cobsDecode(enc, 0, enc.length - 1)).to.deep.equal(raw);
       });
     });
-    it('splits runs of 254 non-zero bytes', () => {
+    it('ends a frame of exactly 254 non-zero bytes with FF + 254 bytes (no empty block)', () => {
       const raw: number[] = [];
       for (let i = 1; i <= 254; i++) raw.push(i);
       const enc = cobsEncode(raw);
+      expect(enc.length).to.equal(256); // code 0xFF + 254 bytes + delimiter
       expect(enc[0]).to.equal(0xff);
-      expect(enc.length).to.equal(257); // code + 254 + trailing code 0x01 + delimiter
-      expect(enc[255]).to.equal(0x01);
+      expect(enc[255]).to.equal(0x00);
       expect(cobsDecode(enc, 0, enc.length - 1)).to.deep.equal(raw);
     });
     it('reads binary strings and byte arrays alike', () => {
@@ -168,6 +168,48 @@ describe('codec/cobs', () => {
       const enc = cobsEncode(utf8Encode('héllo'));
       c.r.push(String.fromCharCode(...enc));
       expect(utf8Decode(c.frames[0])).to.equal('héllo');
+    });
+  });
+
+  // Golden vectors of the Rust `cobs` crate (jamesmunns/cobs.rs, tests/tests.rs), which AimDB's
+  // serial transport uses: `test_pair(source, encoded)` with the trailing 0x00 implicit there,
+  // explicit here. Copied as data.
+  describe('cobs crate golden vectors', () => {
+    const range = (a: number, b: number) => {
+      const out: number[] = [];
+      for (let i = a; i <= b; i++) out.push(i);
+      return out;
+    };
+    const vectors: Array<[string, number[], number[]]> = [
+      ['test_encode_empty', [], [1]],
+      ['test_encode_1', [10, 11, 0, 12], [3, 10, 11, 2, 12]],
+      ['test_encode_2', [0, 0, 1, 0], [1, 1, 2, 1, 1]],
+      ['test_encode_3', [255, 0], [2, 255, 1]],
+      ['test_encode_4', [1], [2, 1]],
+      ['wikipedia_ex_6', range(1, 0xfe), [0xff, ...range(1, 0xfe)]],
+      ['wikipedia_ex_7', range(0, 0xfe), [0x01, 0xff, ...range(1, 0xfe)]],
+      ['wikipedia_ex_8', range(1, 0xff), [0xff, ...range(1, 0xfe), 0x02, 0xff]],
+      ['wikipedia_ex_9', [...range(2, 0xff), 0x00], [0xff, ...range(2, 0xff), 0x01, 0x01]],
+      ['wikipedia_ex_10', [...range(3, 0xff), 0x00, 0x01], [0xfe, ...range(3, 0xff), 0x02, 0x01]],
+      ['issue_19_test_254_block_all_ones', new Array(254).fill(1), [0xff, ...new Array(254).fill(1)]],
+    ];
+    const bin = (a: number[]) => String.fromCharCode(...a);
+    vectors.forEach(([name, raw, enc]) => {
+      it(name + ': encodes byte-identical and decodes back', () => {
+        expect(cobsEncode(raw)).to.deep.equal([...enc, 0]);
+        expect(cobsEncodeBinary(bin(raw))).to.equal(bin([...enc, 0]));
+        expect(cobsDecode(enc)).to.deep.equal(raw);
+      });
+    });
+    it('issue_19: decodes FF + 254 ones followed by the delimiter', () => {
+      const frames = collect();
+      frames.r.push([0xff, ...new Array(254).fill(1), 0]);
+      expect(frames.frames).to.deep.equal([new Array(254).fill(1)]);
+    });
+    it('encoded length matches max_encoding_length for runs without zeros (253, 254, 255, 508, 509)', () => {
+      // test_max_encoding_length: 253 -> 254, 254 -> 255, 255 -> 257, 508 -> 510, 509 -> 512.
+      const want: Array<[number, number]> = [[253, 254], [254, 255], [255, 257], [508, 510], [509, 512]];
+      for (const [n, len] of want) expect(cobsEncode(new Array(n).fill(0x41)).length - 1, String(n)).to.equal(len);
     });
   });
 });

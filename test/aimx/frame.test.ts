@@ -16,8 +16,16 @@ import {
 } from '../../core/aimx/index.js';
 
 describe('aimx/frame', () => {
+  // Golden frames: the contents of AimDB's own codec tests (aimdb-dev/aimdb,
+  // aimdb-core/src/session/aimx/codec.rs: request_roundtrip, subscribe_and_unsubscribe_roundtrip,
+  // write_roundtrip_splices_payload_verbatim, reply_ok_roundtrip, reply_err_codes_roundtrip,
+  // event_roundtrip_with(out)_topic, snapshot_roundtrip_carries_sub_and_topic, ping_pong_roundtrip),
+  // written as the bytes its serde `Frame` produces: fields in declaration order
+  // t,id,seq,last,method,topic,sub,params,payload,data,ok,err, absent ones skipped, raw values
+  // spliced verbatim. Copied as data.
   describe('encoders (golden frames, AimDB field order)', () => {
     const golden: Array<[string, string]> = [
+      [encodeReq(7, 'record.get', '{"name":"temp"}'), '{"t":"req","id":7,"method":"record.get","params":{"name":"temp"}}'],
       [encodeReq(1, 'record.get', '{"name":"temp"}'), '{"t":"req","id":1,"method":"record.get","params":{"name":"temp"}}'],
       [encodeReq(2, 'record.list'), '{"t":"req","id":2,"method":"record.list","params":null}'],
       [encodeReplyOk(11, '{"status":"success"}'), '{"t":"reply","id":11,"ok":{"status":"success"}}'],
@@ -27,12 +35,13 @@ describe('aimx/frame', () => {
       [encodeReplyErr(1, 'version_mismatch'), '{"t":"reply","id":1,"err":"version_mismatch"}'],
       [encodeSub(3, 'sensors.#'), '{"t":"sub","id":3,"topic":"sensors.#"}'],
       [encodeSubscribed('3'), '{"t":"subscribed","sub":"3"}'],
-      [encodeSnap('8', 1, 'temp.berlin', '{"c":18}', false), '{"t":"snap","seq":1,"topic":"temp.berlin","sub":"8","data":{"c":18}}'],
-      [encodeSnap('8', 2, 'temp.vienna', '21.5', true), '{"t":"snap","seq":2,"topic":"temp.vienna","sub":"8","data":21.5,"last":true}'],
+      [encodeSnap('8', 1, 'temp.berlin', '{"c":18.0}', false), '{"t":"snap","seq":1,"topic":"temp.berlin","sub":"8","data":{"c":18.0}}'],
+      [encodeSnap('8', 2, 'temp.vienna', '21.5', true), '{"t":"snap","seq":2,"last":true,"topic":"temp.vienna","sub":"8","data":21.5}'],
       [encodeEvent('5', 2, null, '42'), '{"t":"event","seq":2,"sub":"5","data":42}'],
       [encodeEvent('5', 9, 'temp.vienna', '{"c":21.5}'), '{"t":"event","seq":9,"topic":"temp.vienna","sub":"5","data":{"c":21.5}}'],
       [encodeUnsub('3'), '{"t":"unsub","sub":"3"}'],
       [encodeWrite('cfg', '{"value":{"level":9}}'), '{"t":"write","topic":"cfg","payload":{"value":{"level":9}}}'],
+      [encodeReplyErr(1, 'internal'), '{"t":"reply","id":1,"err":"internal"}'],
       [PING_FRAME, '{"t":"ping"}'],
       [PONG_FRAME, '{"t":"pong"}'],
     ];
@@ -60,6 +69,8 @@ describe('aimx/frame', () => {
       expect(parseFrame('{"t":"unsub","sub":"3"}').frame!.sub).to.equal('3');
       expect(parseFrame('{"t":"subscribed","sub":"3"}').frame!.sub).to.equal('3');
       expect(parseFrame('{"t":"ping"}').frame).to.deep.equal({ t: 'ping' });
+      // An empty topic is well-formed (AimDB decodes it; the subscription is then not_found).
+      expect(parseFrame('{"t":"sub","id":2,"topic":""}').frame!.topic).to.equal('');
       expect(parseFrame('{"t":"pong"}').frame).to.deep.equal({ t: 'pong' });
     });
 
@@ -81,7 +92,9 @@ describe('aimx/frame', () => {
       ['{"t":"req","id":1.5,"method":"x"}', 'bad_frame', 0],
       ['{"t":"req","method":"x"}', 'bad_frame', 0],
       ['{"t":"sub","id":2}', 'bad_frame', 2],
-      ['{"t":"sub","id":2,"topic":""}', 'bad_frame', 2],
+      ['{"t":"req","id":6,"method":"x","seq":"a"}', 'bad_frame', 6],
+      ['{"t":"ping","last":1}', 'bad_frame', 0],
+      ['{"t":"unsub","sub":"3","method":5}', 'bad_frame', 0],
       ['{"t":"sub","id":2,"topic":7}', 'bad_frame', 2],
       ['{"t":"unsub","sub":3}', 'bad_frame', 0],
       ['{"t":"write","payload":1}', 'bad_frame', 0],
@@ -111,7 +124,8 @@ describe('aimx/frame', () => {
       ['', false],
       ['.0', false],
       ['garbage', false],
-      ['03.1', true],
+      ['03.1', false],
+      ['3abc.0', false],
       [undefined, false],
       [3, false],
     ];

@@ -7,11 +7,16 @@ import { Keys, makeDb, recorder } from './fixture.js';
 const HELLO = (id: number, extra = '') => `{"t":"req","id":${id},"method":"hello","params":{"version":"3.0","client":"test"${extra}}}`;
 const REQ = (id: number, method: string, params: unknown = null) => JSON.stringify({ t: 'req', id, method, params });
 
+/**
+ * A session on the fixture database. The server runs with `details` (reasons in `msg`) unless the
+ * test says otherwise, so the tests can tell refusals apart; AimDB's bare bytes are tested with
+ * `details: false`.
+ */
 function setup(opts?: AimxServerOptions, dbOpts?: { tick?: boolean }) {
   const rt: ManualRuntime = manualRuntime();
   const db = makeDb(rt, dbOpts);
   db.start();
-  const server = aimxServer(db, opts);
+  const server = aimxServer(db, { details: true, ...opts });
   const link = recorder();
   const s = server.open(link, { transport: 'test' }) as AimxSession;
   const last = () => link.frames[link.frames.length - 1];
@@ -50,21 +55,21 @@ describe('aimx/session', () => {
       s.receive(HELLO(1));
       expect(last().ok.writable_records).to.deep.equal(['app.mode']);
     });
-    it('fails closed with version_mismatch on another major version', () => {
+    it('refuses another major (compared as text, as AimDB) with version_mismatch and keeps no state', () => {
       const { s, link } = setup();
       s.receive('{"t":"req","id":1,"method":"hello","params":{"version":"2.0","client":"old"}}');
-      s.receive(REQ(2, 'record.list'));
-      s.receive('{"t":"sub","id":3,"topic":"sensor.temp"}');
-      s.receive('{"t":"req","id":4,"method":"hello","params":{"client":"no-version"}}');
-      expect(link.frames).to.deep.equal([
+      s.receive('{"t":"req","id":2,"method":"hello","params":{"version":"03.1","client":"padded"}}');
+      s.receive('{"t":"req","id":3,"method":"hello","params":{"client":"no-version"}}');
+      // AimDB's hello is an ordinary method: a refusal changes nothing, the session serves on.
+      s.receive(REQ(4, 'graph.topo_order'));
+      s.receive('{"t":"req","id":5,"method":"hello","params":{"version":"3","client":"bare-major"}}');
+      expect(link.frames.slice(0, 4)).to.deep.equal([
         { t: 'reply', id: 1, err: 'version_mismatch' },
         { t: 'reply', id: 2, err: 'version_mismatch' },
         { t: 'reply', id: 3, err: 'version_mismatch' },
-        { t: 'reply', id: 4, err: 'version_mismatch' },
+        { t: 'reply', id: 4, ok: ['sensor.temp', 'sensor.avg', 'sensor.hum', 'app.setpoint', 'app.mode', 'app.cmd', 'log.events'] },
       ]);
-      s.receive(HELLO(5));
-      s.receive(REQ(6, 'graph.topo_order'));
-      expect(link.frames[5]).to.deep.equal({ t: 'reply', id: 6, ok: ['sensor.temp', 'sensor.avg', 'sensor.hum', 'app.setpoint', 'app.mode', 'app.cmd', 'log.events'] });
+      expect(link.frames[4].ok.version).to.equal('3.0');
     });
   });
 
@@ -180,11 +185,12 @@ describe('aimx/session', () => {
         { t: 'reply', id: 1, err: 'denied', msg: 'not_writable' },
         { t: 'reply', id: 2, err: 'denied', msg: 'not_writable' },
         { t: 'reply', id: 3, err: 'denied', msg: 'not_writable' },
-        { t: 'reply', id: 4, err: 'not_found' },
+        // AimDB checks writability before existence: an unknown key is denied, not not_found.
+        { t: 'reply', id: 4, err: 'denied', msg: 'not_writable' },
         { t: 'reply', id: 5, err: 'internal', msg: 'bad_params' },
       ]);
       expect(db.peek(Keys.mode)).to.equal(undefined);
-      expect(s.stats.denied).to.equal(3);
+      expect(s.stats.denied).to.equal(4);
     });
     it('read-only by default when the database marks nothing writable', () => {
       const { s, last } = setup({ writable: [] });
@@ -301,17 +307,39 @@ describe('aimx/session', () => {
   });
 
   describe('subscriptions', () => {
-    it('exact key: subscribed, snapshot, then events with seq continuing', () => {
+    it('exact key: events only, seq from 1, no ack (AimDB on socket transports)', () => {
       const { s, rt, link } = setup();
       rt.advance(100);
       s.receive('{"t":"sub","id":7,"topic":"sensor.temp"}');
       rt.advance(200);
-      expect(link.frames).to.deep.equal([
-        { t: 'subscribed', sub: '7' },
-        { t: 'snap', seq: 1, topic: 'sensor.temp', sub: '7', data: { celsius: 1 }, last: true },
-        { t: 'event', seq: 2, sub: '7', data: { celsius: 2 } },
-        { t: 'event', seq: 3, sub: '7', data: { celsius: 3 } },
+      expect(link.texts).to.deep.equal(['{"t":"event","seq":1,"sub":"7","data":{"celsius":2}}', '{"t":"event","seq":2,"sub":"7","data":{"celsius":3}}']);
+    });
+    it('exact key with acksSubscribe and snapshots "all": subscribed, snapshot, then events with seq continuing', () => {
+      const { s, rt, link } = setup({ acksSubscribe: true, snapshots: 'all' });
+      rt.advance(100);
+      s.receive('{"t":"sub","id":7,"topic":"sensor.temp"}');
+      rt.advance(200);
+      expect(link.texts).to.deep.equal([
+        '{"t":"subscribed","sub":"7"}',
+        '{"t":"snap","seq":1,"last":true,"topic":"sensor.temp","sub":"7","data":{"celsius":1}}',
+        '{"t":"event","seq":2,"sub":"7","data":{"celsius":2}}',
+        '{"t":"event","seq":3,"sub":"7","data":{"celsius":3}}',
       ]);
+    });
+    it('WebSocket sessions ack, socket ones do not (as AimDB), unless the server or the session says', () => {
+      const { server } = setup();
+      const sub = (open: Parameters<typeof server.open>[1]) => {
+        const link = recorder();
+        server.open(link, open)!.receive('{"t":"sub","id":2,"topic":"app.setpoint"}');
+        return link.texts;
+      };
+      expect(sub({ transport: 'ws' })).to.deep.equal(['{"t":"subscribed","sub":"2"}']);
+      expect(sub({ transport: 'tcp' })).to.deep.equal([]);
+      expect(sub({ transport: 'unix', acksSubscribe: true })).to.deep.equal(['{"t":"subscribed","sub":"2"}']);
+      const all = setup({ acksSubscribe: false });
+      const link = recorder();
+      all.server.open(link, { transport: 'ws' })!.receive('{"t":"sub","id":2,"topic":"app.setpoint"}');
+      expect(link.texts).to.deep.equal([]);
     });
     it('pattern: tags events with the record key and snapshots every covered record', () => {
       const { s, rt, link } = setup();
@@ -319,7 +347,6 @@ describe('aimx/session', () => {
       s.receive('{"t":"sub","id":3,"topic":"sensor.*"}');
       rt.advance(100);
       expect(link.frames).to.deep.equal([
-        { t: 'subscribed', sub: '3' },
         { t: 'snap', seq: 1, topic: 'sensor.temp', sub: '3', data: { celsius: 1 } },
         { t: 'snap', seq: 2, topic: 'sensor.avg', sub: '3', data: { avg: 10 }, last: true },
         { t: 'event', seq: 3, topic: 'sensor.temp', sub: '3', data: { celsius: 2 } },
@@ -331,10 +358,7 @@ describe('aimx/session', () => {
       s.receive('{"t":"sub","id":1,"topic":"app.setpoint"}');
       db.set(Keys.setpoint, 5);
       rt.runUntilIdle();
-      expect(link.frames).to.deep.equal([
-        { t: 'subscribed', sub: '1' },
-        { t: 'event', seq: 1, sub: '1', data: 5 },
-      ]);
+      expect(link.frames).to.deep.equal([{ t: 'event', seq: 1, sub: '1', data: 5 }]);
     });
     it('counts a reader lag into seq so the client sees the gap', () => {
       const { s, db, rt, link } = setup({}, { tick: false });
@@ -382,22 +406,33 @@ describe('aimx/session', () => {
       expect(s.subscriptionCount).to.equal(0);
       expect(db.records()[0].consumerCount).to.equal(1); // only the transform's reader
     });
-    it('refuses an unknown key, a mailbox, a duplicate id and more than maxSubscriptions', () => {
-      const { s, link } = setup({ maxSubscriptions: 2 });
+    it('refuses an unknown key, an empty topic, a mailbox and more than maxSubscriptions', () => {
+      const { s, link } = setup({ maxSubscriptions: 2, details: false });
       s.receive('{"t":"sub","id":1,"topic":"nope"}');
+      s.receive('{"t":"sub","id":6,"topic":""}');
       s.receive('{"t":"sub","id":2,"topic":"app.cmd"}');
       s.receive('{"t":"sub","id":3,"topic":"app.#"}');
-      s.receive('{"t":"sub","id":3,"topic":"sensor.temp"}');
       s.receive('{"t":"sub","id":4,"topic":"sensor.temp"}');
       s.receive('{"t":"sub","id":5,"topic":"sensor.hum"}');
-      const replies = link.frames.filter((f) => f.t === 'reply');
-      expect(replies).to.deep.equal([
-        { t: 'reply', id: 1, err: 'not_found' },
-        { t: 'reply', id: 2, err: 'denied', msg: 'mailbox_consumption' },
-        { t: 'reply', id: 3, err: 'denied', msg: 'duplicate_subscription' },
-        { t: 'reply', id: 5, err: 'denied', msg: 'too_many_subscriptions' },
+      expect(link.texts).to.deep.equal([
+        '{"t":"reply","id":1,"err":"not_found"}',
+        '{"t":"reply","id":6,"err":"not_found"}',
+        '{"t":"reply","id":2,"err":"denied"}',
+        '{"t":"reply","id":5,"err":"denied"}',
       ]);
       expect(s.subscriptionCount).to.equal(2);
+    });
+    it('a sub under a live id replaces that subscription (as AimDB)', () => {
+      const { s, db, rt, link } = setup({}, { tick: false });
+      s.receive('{"t":"sub","id":3,"topic":"app.setpoint"}');
+      s.receive('{"t":"sub","id":3,"topic":"app.mode"}');
+      expect(s.subscriptionCount).to.equal(1);
+      db.set(Keys.setpoint, 1);
+      db.set(Keys.mode, 'auto');
+      rt.runUntilIdle();
+      // Only the replacing subscription (app.mode) delivers; app.setpoint's reader is closed.
+      expect(link.texts).to.deep.equal(['{"t":"event","seq":1,"sub":"3","data":"auto"}']);
+      expect(db.records()[3].consumerCount).to.equal(0);
     });
     it('closing the session closes its readers', () => {
       const { s, db, server } = setup();
@@ -422,6 +457,8 @@ describe('aimx/session', () => {
       expect(server.open(recorder())).to.equal(null);
       expect(server.refused).to.equal(1);
       expect(JSON.parse(server.refusalFrame())).to.deep.equal({ t: 'reply', id: 0, err: 'denied', msg: 'too_many_connections' });
+      const bare = setup({ maxConnections: 1, details: false });
+      expect(bare.server.refusalFrame()).to.equal('{"t":"reply","id":0,"err":"denied"}');
     });
   });
 });
@@ -449,7 +486,7 @@ describe('aimx/session token on a persistent link', () => {
     const rt = manualRuntime();
     const db = makeDb(rt, { tick: false });
     db.start();
-    const server = aimxServer(db, { token: 'k' });
+    const server = aimxServer(db, { token: 'k', details: true });
     const link = recorder();
     const s = server.open(link)!;
     s.receive(HELLO(1, ',"token":"k"'));
@@ -482,5 +519,104 @@ describe('aimx/session write policy on link-fed records', () => {
     const s = aimxServer(db, { writable: ['dev.cmd'] }).open(link)!;
     s.receive(REQ(1, 'record.set', { name: 'dev.cmd', value: 3 }));
     expect(link.frames[0]).to.deep.equal({ t: 'reply', id: 1, ok: { status: 'success', value: 3 } });
+  });
+});
+
+describe('aimx/session AimDB dispatch parity', () => {
+  it('skips malformed frames without an answer (AimDB) and keeps serving', () => {
+    const { s, link } = setup({ details: false });
+    s.receive('not json');
+    s.receive('{"t":"bogus","id":9}');
+    s.receive('{"t":"req","id":4}');
+    s.receive('{"t":"req","id":4.5,"method":"record.list"}');
+    s.receive('{"t":"req","id":6,"method":"record.list","seq":"x"}');
+    s.receive('{"t":"reply","id":5,"ok":1}');
+    s.frameError('oversize');
+    s.receive('{"t":"ping"}');
+    expect(link.texts).to.deep.equal(['{"t":"pong"}']);
+    expect(s.stats.badFrames).to.equal(7);
+  });
+  it('error replies are AimDB\'s bytes: no msg', () => {
+    const { s, link } = setup({ details: false, writable: [] });
+    s.receive(REQ(1, 'record.explode'));
+    s.receive(REQ(2, 'record.set', { name: 'app.setpoint', value: 1 }));
+    s.receive(REQ(3, 'record.set', { name: 'app.setpoint' }));
+    s.receive(REQ(4, 'buffer_metrics.reset'));
+    expect(link.texts).to.deep.equal([
+      '{"t":"reply","id":1,"err":"not_found"}',
+      '{"t":"reply","id":2,"err":"denied"}',
+      '{"t":"reply","id":3,"err":"internal"}',
+      '{"t":"reply","id":4,"err":"denied"}',
+    ]);
+  });
+  it('record.query answers internal without a history store', () => {
+    const { s, link } = setup({ details: false });
+    s.receive(REQ(1, 'record.query', { name: 'sensor.*', limit: 5 }));
+    expect(link.texts).to.deep.equal(['{"t":"reply","id":1,"err":"internal"}']);
+  });
+  it('record.query goes to the installed handler with AimDB\'s parameter defaults', () => {
+    const { s, server, link } = setup({ details: false });
+    const seen: unknown[] = [];
+    let later: ((e: string | null, r?: unknown) => void) | null = null;
+    server.queryHandler = (q, done) => {
+      seen.push(q);
+      if (q.name === 'slow') later = done;
+      else if (q.name === 'bad') done('disk full');
+      else done(null, { records: [], total: 0 });
+    };
+    s.receive(REQ(1, 'record.query', {}));
+    s.receive(REQ(2, 'record.query', { name: 'sensor.#', limit: 2, start: 10, end: 20.5 }));
+    s.receive(REQ(3, 'record.query', { name: 'bad' }));
+    s.receive(REQ(4, 'record.query', { name: 'slow', limit: -1 }));
+    expect(seen).to.deep.equal([{ name: '#' }, { name: 'sensor.#', limit: 2, start: 10 }, { name: 'bad' }, { name: 'slow' }]);
+    expect(link.texts).to.deep.equal([
+      '{"t":"reply","id":1,"ok":{"records":[],"total":0}}',
+      '{"t":"reply","id":2,"ok":{"records":[],"total":0}}',
+      '{"t":"reply","id":3,"err":"internal"}',
+    ]);
+    later!(null, [1]);
+    later!(null, [2]); // a second answer is ignored
+    expect(link.texts.slice(3)).to.deep.equal(['{"t":"reply","id":4,"ok":[1]}']);
+  });
+  it('profiling.reset zeroes the stage counters, denied when read-only', () => {
+    const { s, db, rt, link } = setup({ details: false });
+    rt.advance(300);
+    expect(db.schedulerStats().delivered).to.be.greaterThan(0);
+    s.receive(REQ(1, 'profiling.reset'));
+    expect(link.texts).to.deep.equal(['{"t":"reply","id":1,"ok":{"reset":true}}']);
+    expect(db.schedulerStats().delivered).to.equal(0);
+    const ro = setup({ details: false, writable: [] });
+    ro.s.receive(REQ(1, 'profiling.reset'));
+    expect(ro.link.texts).to.deep.equal(['{"t":"reply","id":1,"err":"denied"}']);
+  });
+  it('record.get on a ring: non-destructive latest by default, AimDB\'s drain cursor with ringGet "drain"', () => {
+    const ours = setup({ details: false }, { tick: false });
+    ours.db.set(Keys.log, 'a');
+    ours.s.receive(REQ(1, 'record.get', { name: 'log.events' }));
+    ours.s.receive(REQ(2, 'record.get', { name: 'log.events' }));
+    expect(ours.link.texts).to.deep.equal(['{"t":"reply","id":1,"ok":"a"}', '{"t":"reply","id":2,"ok":"a"}']);
+
+    const aimdb = setup({ details: false, ringGet: 'drain' }, { tick: false });
+    aimdb.db.set(Keys.log, 'a');
+    aimdb.s.receive(REQ(1, 'record.get', { name: 'log.events' })); // cursor opens at the tail
+    aimdb.db.set(Keys.log, 'b');
+    aimdb.db.set(Keys.log, 'c');
+    aimdb.s.receive(REQ(2, 'record.get', { name: 'log.events' }));
+    aimdb.s.receive(REQ(3, 'record.get', { name: 'log.events' }));
+    aimdb.s.receive(REQ(4, 'record.drain', { name: 'log.events' }));
+    expect(aimdb.link.texts).to.deep.equal([
+      '{"t":"reply","id":1,"err":"not_found"}',
+      '{"t":"reply","id":2,"ok":"c"}',
+      '{"t":"reply","id":3,"err":"not_found"}',
+      '{"t":"reply","id":4,"ok":{"record_name":"log.events","values":[],"count":0}}',
+    ]);
+  });
+  it('record.drain reads limit as AimDB (a non-negative integer, else no limit)', () => {
+    const { s, db, link } = setup({ details: false }, { tick: false });
+    s.receive(REQ(1, 'record.drain', { name: 'log.events' }));
+    db.set(Keys.log, 'a');
+    db.set(Keys.log, 'b');
+    s.receive(REQ(2, 'record.drain', { name: 'log.events', limit: 1.5 }));
+    expect(link.texts[1]).to.equal('{"t":"reply","id":2,"ok":{"record_name":"log.events","values":["a","b"],"count":2}}');
   });
 });

@@ -16,6 +16,7 @@ import {
   AimxConnection,
   AimxListener,
   MessageConn,
+  checkUpgrade,
   dial,
   dialStream,
   memoryStreamPair,
@@ -24,6 +25,7 @@ import {
   serveTcp,
   serveUnix,
   serveWs,
+  unixSocketMode,
 } from '../../bridge/aimx/index.js';
 import { makeDb } from './fixture.js';
 
@@ -50,7 +52,11 @@ function nextFrames(conn: MessageConn, n: number, ms = 2000): Promise<any[]> {
   });
 }
 
-function transportSuite(name: string, start: (server: AimxServer) => Promise<Harness>, opts: { oversize: string } = { oversize: '' }) {
+/**
+ * `auth: 'token'` — the peer proves itself with the token in `hello`; `'socket'` — the transport
+ * vouches for it (a Unix socket's file mode), so no token is asked.
+ */
+function transportSuite(name: string, start: (server: AimxServer) => Promise<Harness>, opts: { oversize: string; auth?: 'token' | 'socket' } = { oversize: '' }) {
   describe(name, () => {
     let db: Database;
     let server: AimxServer;
@@ -60,7 +66,8 @@ function transportSuite(name: string, start: (server: AimxServer) => Promise<Har
     before(async () => {
       db = makeDb(nodeRuntime({ sink: () => {} }), { periodMs: 20 });
       db.start();
-      server = aimxServer(db, { token: TOKEN });
+      // `details` so the refusals can be told apart by their `msg`.
+      server = aimxServer(db, { token: TOKEN, details: true });
       h = await start(server);
     });
     after(async () => {
@@ -89,7 +96,18 @@ function transportSuite(name: string, start: (server: AimxServer) => Promise<Har
       expect(await c.ping()).to.be.a('number');
     });
 
-    it('rejects a wrong token and every request before hello', async () => {
+    if (opts.auth === 'socket') {
+      it('asks no token: the socket file (0600) is the credential, as in AimDB', async () => {
+        const conn = await raw();
+        const frames = nextFrames(conn, 2);
+        conn.send('{"t":"req","id":1,"method":"graph.topo_order","params":null}');
+        conn.send('{"t":"req","id":2,"method":"hello","params":{"client":"aimdb-client","version":"3.0"}}');
+        const [topo, hello] = await frames;
+        expect(topo.ok).to.include('app.setpoint');
+        expect(hello.ok.version).to.equal('3.0');
+      });
+    }
+    if (opts.auth !== 'socket') it('rejects a wrong token and every request before hello', async () => {
       const conn = await raw();
       const frames = nextFrames(conn, 3);
       conn.send('{"t":"req","id":1,"method":"record.list","params":null}');
@@ -118,7 +136,7 @@ function transportSuite(name: string, start: (server: AimxServer) => Promise<Har
       expect(seqs).to.deep.equal([1, 2, 3, 4]);
     });
 
-    it('answers malformed and oversize frames and keeps the session', async () => {
+    it('answers malformed and oversize frames (with details) and keeps the session', async () => {
       const conn = await raw();
       const frames = nextFrames(conn, 3);
       conn.send('{"t":"req",');
@@ -158,7 +176,7 @@ describe('aimx transports (loopback)', () => {
         },
       };
     },
-    { oversize: big(70000) },
+    { oversize: big(70000), auth: 'socket' },
   );
 
   transportSuite(
@@ -246,7 +264,7 @@ describe('aimx limits over TCP', () => {
   before(async () => {
     db = makeDb(nodeRuntime({ sink: () => {} }), { tick: false });
     db.start();
-    l = await serveTcp(aimxServer(db, { maxConnections: 1 }), { port: 0 });
+    l = await serveTcp(aimxServer(db, { maxConnections: 1, details: true }), { port: 0 });
   });
   after(async () => {
     for (const c of conns) c.close();
@@ -267,7 +285,7 @@ describe('aimx limits over TCP', () => {
     // Find a free slot: the first test's connections are closed by now? Use a fresh server.
     const db2 = makeDb(nodeRuntime({ sink: () => {} }), { tick: false });
     db2.start();
-    const l2 = await serveTcp(aimxServer(db2), { port: 0, maxFrame: 100 });
+    const l2 = await serveTcp(aimxServer(db2, { details: true }), { port: 0, maxFrame: 100 });
     const c = await dial(l2.url);
     try {
       const frames = nextFrames(c, 2);
@@ -307,5 +325,55 @@ describe('aimx/endpoint', () => {
       ['localhost:7001', 'expected tcp://'],
     ];
     for (const [u, why] of bad) expect(() => parseEndpoint(u), u).to.throw(why);
+  });
+});
+
+describe('aimx/auth per transport', () => {
+  it('Unix socket modes: 0600 by default, 0660 on request, anything open to others refused', async () => {
+    expect(unixSocketMode(undefined)).to.equal(0o600);
+    expect(unixSocketMode(0o660)).to.equal(0o660);
+    for (const bad of [0o666, 0o604, 0o601, 0o400, 0o060, 0o1600, -1, 1.5]) expect(() => unixSocketMode(bad), bad.toString(8)).to.throw(/0600 or 0660/);
+    const db = makeDb(nodeRuntime({ sink: () => {} }), { tick: false });
+    const p = path.join(os.tmpdir(), `aimx-mode-${process.pid}.sock`);
+    try {
+      const l = await serveUnix(aimxServer(db), { path: p, mode: 0o660 });
+      expect(fs.statSync(p).mode & 0o777).to.equal(0o660);
+      await l.close();
+      let err: Error | null = null;
+      await serveUnix(aimxServer(db), { path: p, mode: 0o666 }).catch((e: Error) => (err = e));
+      expect(String(err)).to.match(/0600 or 0660/);
+    } finally {
+      fs.rmSync(p, { force: true });
+    }
+  });
+
+  function req(url: string, headers: Record<string, string> = {}): any {
+    return { url, headers };
+  }
+  it('decides an upgrade: path, version gate (strict on /ws, lenient on the alias), then the token', () => {
+    const db = makeDb(nodeRuntime({ sink: () => {} }), { tick: false });
+    const withToken = aimxServer(db, { token: 't0k' });
+    const open = aimxServer(db);
+    const paths = { strict: ['/ws'], lenient: ['/aimx'] };
+    const status = (s: AimxServer, url: string, h?: Record<string, string>) => checkUpgrade(req(url, h), s, paths).status;
+    expect(status(open, '/nope?v=3.0')).to.equal(404);
+    expect(status(open, '/ws')).to.equal(426);
+    expect(status(open, '/ws?v=')).to.equal(426);
+    expect(status(open, '/ws?v=2.9')).to.equal(426);
+    expect(status(open, '/ws?v=03.0')).to.equal(426);
+    expect(status(open, '/ws?v=3.1')).to.equal(101);
+    expect(status(open, '/aimx')).to.equal(101);
+    expect(status(open, '/aimx?v=4.0')).to.equal(426);
+    // The version is checked before the token (AimDB's order).
+    expect(status(withToken, '/ws?token=wrong')).to.equal(426);
+    expect(status(withToken, '/ws?v=3.0&token=wrong')).to.equal(401);
+    expect(status(withToken, '/ws?v=3.0', { authorization: 'Bearer wrong' })).to.equal(401);
+    expect(status(withToken, '/ws?v=3.0', { authorization: 'Bearer' })).to.equal(101);
+    expect(status(withToken, '/ws?v=3.0', { authorization: 'Basic dDBr' })).to.equal(101);
+    expect(checkUpgrade(req('/ws?v=3.0'), withToken, paths).trusted).to.equal(false);
+    expect(checkUpgrade(req('/ws?v=3.0&token=t0k'), withToken, paths).trusted).to.equal(true);
+    expect(checkUpgrade(req('/ws?v=3.0', { authorization: 'bearer t0k' }), withToken, paths).trusted).to.equal(true);
+    // The header wins over the query parameter.
+    expect(status(withToken, '/ws?v=3.0&token=t0k', { authorization: 'Bearer nope' })).to.equal(401);
   });
 });

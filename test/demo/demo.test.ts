@@ -45,7 +45,10 @@ describe('demo', function () {
   it('serves the twins of both boards over AimX while it runs', async () => {
     const demo = await startDemo({ print: () => {}, mqttPort: 0, aimxPort: 0, wsPort: 0, dashboardPort: 0, reportMs: 60000, commandMs: 60000 });
     try {
-      const conn = await connectAimx(demo.endpoints.aimx[0]);
+      // The Unix socket asks no token (its 0600 file mode is the credential); TCP would.
+      const unix = demo.endpoints.aimx.find((u) => u.startsWith('unix://'))!;
+      expect(unix).to.equal('unix://' + demo.unixSocket);
+      const conn = await connectAimx(unix);
       const deadline = Date.now() + 8000;
       let keys: string[] = [];
       while (Date.now() < deadline) {
@@ -66,10 +69,20 @@ describe('demo', function () {
       }
       expect(state).to.deep.include({ cmd: 77, open: true });
       await conn.close();
+      // TCP asks for the demo's token in hello.
+      const tcp = demo.endpoints.aimx[0];
+      const refused = await connectAimx(tcp).then(
+        (c) => c.close().then(() => 'connected'),
+        (e: Error) => e.message,
+      );
+      expect(refused).to.match(/denied/);
+      const withToken = await connectAimx(tcp, { token: demo.token });
+      expect(withToken.welcome.authenticated).to.equal(true);
+      await withToken.close();
       // The aimdb CLI against the running gateway.
       const cli = (...args: string[]) =>
         new Promise<string>((res, rej) =>
-          execFile(process.execPath, ['bin/aimdb.mjs', '--connect', demo.endpoints.aimx[0], ...args], { cwd: ROOT, timeout: 20000 }, (err, stdout, stderr) =>
+          execFile(process.execPath, ['bin/aimdb.mjs', '--connect', unix, ...args], { cwd: ROOT, timeout: 20000 }, (err, stdout, stderr) =>
             err ? rej(new Error(`${err.message}\n${stderr}`)) : res(stdout),
           ),
         );
@@ -83,7 +96,7 @@ describe('demo', function () {
       // `aimdb watch … | head -1`: watch keeps writing after head has gone; it must end quietly.
       // (Asynchronously: this process serves the gateway the CLI talks to.)
       const piped = await new Promise<{ status: number | null; stdout: string; stderr: string }>((res) =>
-        execFile('bash', ['-c', `set -o pipefail; node bin/aimdb.mjs --connect ${demo.endpoints.aimx[0]} watch 'esp32.#' | head -1`], { cwd: ROOT, timeout: 20000 }, (err, stdout, stderr) =>
+        execFile('bash', ['-c', `set -o pipefail; node bin/aimdb.mjs --connect ${unix} watch 'esp32.#' | head -1`], { cwd: ROOT, timeout: 20000 }, (err, stdout, stderr) =>
           res({ status: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
         ),
       );

@@ -111,7 +111,7 @@ for (const [brokerName, startBroker] of [['aedes', () => startAedes()], ['mosqui
         const proxy = await startProxy(broker.port);
         cleanups.push(() => proxy.close());
         const o = await watch([topic]);
-        const { c } = client(proxy.url, { will: { topic, payload: 'offline', qos: 1, retain: true }, reconnectMinMs: 5000 });
+        const { c } = client(proxy.url, { will: { topic, payload: 'offline', qos: 1, retain: true }, reconnectMinMs: 5000, reconnectMaxMs: 5000 });
         c.start();
         await waitFor(() => c.connected, 5000, 'connect');
         proxy.killAll();

@@ -90,7 +90,7 @@ describe('core/mqtt MqttClient (virtual time, scripted broker)', () => {
       t.rt.advance(100);
       expect(t.sockets.conns).to.have.length(9);
     });
-    it('re-sends every subscription and the unacknowledged publishes (DUP) after a reconnect', () => {
+    it('re-sends every subscription and the unacknowledged publishes (DUP) after a reconnect that resumes the session', () => {
       const t = setup();
       t.client.subscribe('cmd/#', 1);
       t.client.subscribe('cfg', 0);
@@ -101,7 +101,9 @@ describe('core/mqtt MqttClient (virtual time, scripted broker)', () => {
       c1.drop('reset');
       expect(t.events).to.include('close socket: reset');
       t.rt.advance(1000);
-      const c2 = t.connect();
+      const c2 = t.sockets.last();
+      c2.open();
+      c2.recv(connack(0, true));
       expect(summary(c2.fresh())).to.deep.equal(['connect', 'publish x one q1 id3 dup', 'subscribe cmd/#:1', 'subscribe cfg:0']);
       expect(t.client.stats.connects).to.equal(2);
       expect(t.client.stats.disconnects).to.equal(1);
@@ -246,6 +248,148 @@ describe('core/mqtt MqttClient (virtual time, scripted broker)', () => {
       t.rt.advance(60000);
       expect(t.sockets.conns).to.have.length(1);
       expect(t.rt.pending()).to.equal(0);
+    });
+  });
+
+  describe('MQTT 3.1.1 conformance', () => {
+    it('delivers a QoS 1 redelivery (DUP, same id) to an ordinary subscription, and drops it for an at-most-once one', () => {
+      const t = setup();
+      t.client.subscribe('ring/#', 1);
+      t.client.subscribe('cmd/#', 1, true);
+      const c = t.connect();
+      const m = (topic: string, dup: boolean) => ({ cmd: 'publish', topic, payload: Buffer.from('v'), qos: 1, messageId: 1, retain: false, dup } as const);
+      c.recv(m('ring/a', false));
+      c.recv(m('ring/a', true));
+      c.recv({ ...m('cmd/a', false), messageId: 2 });
+      c.recv({ ...m('cmd/a', true), messageId: 2 });
+      expect(summary(c.fresh()).filter((x) => x.startsWith('puback'))).to.deep.equal(['puback 1', 'puback 1', 'puback 2', 'puback 2']);
+      expect(t.events.filter((e) => e.startsWith('msg'))).to.deep.equal(['msg ring/a v q1', 'msg ring/a v q1', 'msg cmd/a v q1']);
+      expect([t.client.stats.redeliveries, t.client.stats.duplicates]).to.deep.equal([2, 1]);
+    });
+    it('without an at-most-once subscription it keeps no redelivery memory at all', () => {
+      const t = setup();
+      t.client.subscribe('a', 1);
+      expect(t.client._dups).to.equal(null);
+    });
+    it('refuses an empty client id without a clean session at creation', () => {
+      expect(() => setup({ clientId: '', clean: false })).to.throw(/empty client id needs a clean session/);
+      expect(() => setup({ clientId: '', clean: true })).to.not.throw();
+    });
+    it('on a new session (session present 0) sends in-flight QoS 1/2 publishes as new messages and forgets PUBRELs', () => {
+      for (const clean of [true, false]) {
+        const t = setup({ clean });
+        const c1 = t.connect();
+        t.client.publish('x', 'one', 1, false);
+        t.client.publish('y', 'two', 2, false);
+        c1.recv({ cmd: 'pubrec', messageId: 2 });
+        t.client.publish('z', 'three', 2, false);
+        expect(summary(c1.fresh())).to.deep.equal(['connect', 'publish x one q1 id1', 'publish y two q2 id2', 'pubrel 2', 'publish z three q2 id3']);
+        c1.drop('reset');
+        t.rt.advance(1000);
+        const c2 = t.connect();
+        expect(summary(c2.fresh()), 'clean ' + clean).to.deep.equal(['connect', 'publish x one q1 id4', 'publish z three q2 id5']);
+        expect([t.client.stats.renewed, t.client.stats.retransmits, t.client.inflight]).to.deep.equal([2, 0, 2]);
+      }
+    });
+    it('drops and counts in-flight publishes on a new session when resendOnNewSession is false', () => {
+      const t = setup({ resendOnNewSession: false });
+      const c1 = t.connect();
+      t.client.publish('x', 'one', 1, false);
+      c1.drop('reset');
+      t.rt.advance(1000);
+      const c2 = t.connect();
+      expect(summary(c2.fresh())).to.deep.equal(['connect']);
+      expect([t.client.stats.lost, t.client.inflight]).to.deep.equal([1, 0]);
+    });
+    it('sends PINGREQ before the keepalive period runs out', () => {
+      const t = setup({ keepalive: 4 });
+      const c = t.connect();
+      c.fresh();
+      t.rt.advance(2999);
+      expect(c.fresh()).to.deep.equal([]);
+      t.rt.advance(1);
+      expect(summary(c.fresh())).to.deep.equal(['pingreq']);
+      c.recv({ cmd: 'pingresp' });
+      t.rt.advance(3000);
+      expect(summary(c.fresh())).to.deep.equal(['pingreq']);
+    });
+    it('rejects invalid topics, filters and QoS at the call and sends nothing', () => {
+      const t = setup();
+      const c = t.connect();
+      c.fresh();
+      const bad: Array<[() => unknown, RegExp]> = [
+        [() => t.client.publish('bad/+', 'x', 1, false), /wildcard/],
+        [() => t.client.publish('bad/#', 'x', 0, false), /wildcard/],
+        [() => t.client.publish('', 'x', 0, false), /empty/],
+        [() => t.client.publish('a\u0000b', 'x', 0, false), /NUL/],
+        [() => t.client.publish('bad/\ud800', 'x', 0, false), /lone surrogate/],
+        [() => t.client.publish('bad/\udc00x', 'x', 0, false), /lone surrogate/],
+        [() => t.client.publish('a'.repeat(65536), 'x', 0, false), /65535 bytes/],
+        [() => t.client.publish('\u00e9'.repeat(32768), 'x', 0, false), /65535 bytes/],
+        [() => t.client.publish(Uint8Array.from([97, 43]), 'x', 0, false), /wildcard/],
+        [() => t.client.publish('ok', 'x', 3, false), /qos must be 0, 1 or 2/],
+        [() => t.client.subscribe('bad/#/x', 1), /'#' must be the last level/],
+        [() => t.client.subscribe('bad+', 1), /whole level/],
+        [() => t.client.subscribe('ok/#', 3), /qos must be 0, 1 or 2/],
+        [() => t.client.subscribe('x/\ud83d', 0), /lone surrogate/],
+        [() => t.client.unsubscribe('a/#/b'), /'#'/],
+      ];
+      for (const [call, why] of bad) {
+        let err: any;
+        try {
+          call();
+        } catch (e) {
+          err = e;
+        }
+        expect(err && err.code, String(call)).to.equal('INVALID_ARGUMENT');
+        expect(err.message).to.match(why);
+      }
+      expect(c.fresh()).to.deep.equal([]);
+      expect([t.client.inflight, t.client.queued, t.client.granted('bad/#/x')]).to.deep.equal([0, 0, undefined]);
+      // A valid topic with a surrogate pair and one of exactly 65,535 bytes go out.
+      t.client.publish('ok/\ud83d\ude00', 'x', 0, false);
+      t.client.publish('a'.repeat(65535), 'x', 0, false);
+      expect(c.fresh().map((p) => p.topic.length)).to.deep.equal([5, 65535]);
+    });
+    it('checks every option once, at creation', () => {
+      const cases: Array<[Partial<MqttClientOptions>, RegExp]> = [
+        [{ keepalive: 70000 }, /keepalive must be an integer in 0..65535/],
+        [{ keepalive: -1 }, /keepalive/],
+        [{ port: 0 }, /port/],
+        [{ port: undefined }, /port is required/],
+        [{ will: { topic: 'w', payload: '\u00e9'.repeat(40000) } }, /will payload longer than 65535 bytes/],
+        [{ host: '' }, /host/],
+        [{ clientId: 'x\ud800' }, /lone surrogate in client id/],
+        [{ will: { topic: 'w/+', payload: 'x' } }, /will: wildcard/],
+        [{ will: { topic: 'w', payload: 'x', qos: 3 as any } }, /will qos/],
+        [{ inflight: 0 }, /inflight/],
+        [{ reconnectJitter: 1 }, /reconnectJitter/],
+        [{ reconnectMinMs: 5000, reconnectMaxMs: 100 }, /reconnectMaxMs/],
+        [{ password: 'p' }, /password needs a username/],
+        [{ maxPacket: 1.5 }, /maxPacket/],
+      ];
+      for (const [o, why] of cases) expect(() => setup(o), JSON.stringify(o)).to.throw(why);
+    });
+    it('takes retryMs 0: no timed retransmission, only on a resumed session', () => {
+      const t = setup({ retryMs: 0 });
+      const c = t.connect();
+      c.fresh();
+      t.client.publish('t', 'v', 1, false);
+      t.rt.advance(60000);
+      expect(summary(c.fresh())).to.deep.equal(['publish t v q1 id1']);
+      c.drop();
+      t.rt.advance(1000);
+      const c2 = t.sockets.last();
+      c2.open();
+      c2.recv(connack(0, true));
+      expect(summary(c2.fresh())).to.deep.equal(['connect', 'publish t v q1 id1 dup']);
+    });
+    it('does not keep the options object', () => {
+      const o: MqttClientOptions = { host: 'h', port: 1, clientId: 'c', keepalive: 10 };
+      const t = setup(o);
+      o.keepalive = 99;
+      expect(Object.values(t.client).includes(o as any)).to.equal(false);
+      expect(t.client._keepMs).to.equal(10000);
     });
   });
 });

@@ -10,6 +10,8 @@ import { TimerSet } from '../../core/runtime/context.js';
 import {
   connectorContext, inRoute, nodeTestAdapter, observer, outRoute, sleep, startProxy, TestBroker, waitFor,
 } from './helpers.js';
+import { packetProxy } from './packet-proxy.js';
+import { recordFigure } from './guarantee-figures.js';
 
 /** Makes a connector for a broker URL with fast reconnect settings (min ~50 ms, max ~200 ms). */
 export type ConnectorFactory = (brokerUrl: string, clientId: string) => Connector;
@@ -152,6 +154,31 @@ export function connectorSuite(name: string, factory: ConnectorFactory, startBro
         await publishRaw(topic, 'good', { qos: 1 });
         await waitFor(() => route.got.length >= 1, 5000, 'good message');
         expect([route.metrics.received, route.metrics.decodeErrors, route.got.map((g) => g.text)]).to.deep.equal([2, 1, ['good']]);
+      });
+    });
+
+    describe('QoS 1 redelivery', () => {
+      it('reaches an at-least-once (SingleLatest) link again and an at-most-once (Mailbox) link once', async () => {
+        const base = root();
+        const nodeId = 'redeliver' + ++n + '-' + process.pid;
+        const px = await packetProxy(broker.port);
+        proxies.push(px);
+        // The connector's first PUBACK (for the first inbound message) is lost with its connection.
+        px.rule = (p) => (p.conn === 1 && p.dir === 'up' && p.cmd === 'puback' ? 'cut' : 'pass');
+        const box = inRoute('k.box', `mqtt://${base}/cmd`, BUFFER_MAILBOX);
+        const latest = inRoute('k.latest', `mqtt://${base}/cmd`, BUFFER_SINGLE_LATEST);
+        const connector = factory(px.url, 'aimdb-' + nodeId);
+        const { ctx, timers } = connectorContext(nodeTestAdapter(), nodeId, [], [box, latest]);
+        connector.start(ctx);
+        running.push({ connector, timers });
+        await waitFor(() => px.seen('suback', 'down').length >= 1, 5000, 'SUBACK');
+        await publishRaw(base + '/cmd', 'go', { qos: 1 });
+        await waitFor(() => px.seen('puback', 'up').some((p) => p.conn === 2), 8000, 'redelivery acknowledged on the new connection');
+        await sleep(100);
+        const down = px.seen('publish', 'down').filter((p) => p.packet.topic === base + '/cmd');
+        expect(down.map((p) => p.conn)).to.deep.equal([1, 2]);
+        expect([box.got.map((g) => g.text), latest.got.map((g) => g.text)]).to.deep.equal([['go'], ['go', 'go']]);
+        recordFigure('connector-redelivery', name, { mailboxDelivered: box.got.length, singleLatestDelivered: latest.got.length });
       });
     });
 

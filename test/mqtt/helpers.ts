@@ -94,8 +94,11 @@ async function waitPort(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
-/** Starts /usr/sbin/mosquitto on a free loopback port with anonymous access. */
-export async function startMosquitto(): Promise<TestBroker> {
+/**
+ * Starts /usr/sbin/mosquitto on a free loopback port with anonymous access. `files` are written
+ * beside the configuration (`{dir}` in `extraConf` is their folder), e.g. an ACL file.
+ */
+export async function startMosquitto(extraConf = '', files: { [name: string]: string } = {}): Promise<TestBroker> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aimdb-mosq-'));
   const conf = path.join(dir, 'mosquitto.conf');
@@ -103,7 +106,14 @@ export async function startMosquitto(): Promise<TestBroker> {
   async function up() {
     // Written on every start: stop() removes the directory, and the suites restart a stopped broker.
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+    // mosquitto started as root drops to its own user: the files must be readable (and writable: the
+    // dynamic-security plugin saves its configuration) by it.
+    fs.chmodSync(dir, 0o777);
+    for (const name of Object.keys(files)) {
+      fs.writeFileSync(path.join(dir, name), files[name]);
+      fs.chmodSync(path.join(dir, name), 0o666);
+    }
+    fs.writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n` + extraConf.split('{dir}').join(dir));
     proc = spawn('/usr/sbin/mosquitto', ['-c', conf], { stdio: process.env.DBG ? 'inherit' : 'ignore' });
     try {
       await waitPort(port, 5000);

@@ -71,8 +71,8 @@ describe('core/mqtt memory cost', () => {
     sockets.last().open();
     sockets.last().recv(connack());
     for (let i = 0; i < subs; i++) sockets.last().recv({ cmd: 'suback', messageId: i + 1, granted: [1] } as any);
-    // The runtime, the socket factory, the stream and the caller's options are not the client's.
-    return { client, shared: [v.ctx, v.rt, v.timers, sockets, client._stream, client._o, (client._o as any).onMessage] };
+    // The runtime, the socket factory, the stream and the caller's callback are not the client's.
+    return { client, shared: [v.ctx, v.rt, v.timers, sockets, client._stream, client._onMessage] };
   }
 
   it('costs at most ~300 JsVars for a connected client with one subscription (budget)', () => {

@@ -164,7 +164,23 @@ describe('core/mqtt policy', () => {
     });
     it('subscribes each distinct filter once, at the highest QoS asked', () => {
       const links = [inRoute('a', 'mqtt://x/#', BUFFER_SPMC_RING), inRoute('b', 'mqtt://x/#', BUFFER_MAILBOX), inRoute('c', 'mqtt://y', BUFFER_SPMC_RING)].map((r) => new InboundLink(r));
-      expect(subscriptions(links)).to.deep.equal({ filters: ['x/#', 'y'], qos: [1, 0] });
+      expect(subscriptions(links)).to.deep.equal({ filters: ['x/#', 'y'], qos: [1, 0], once: [false, false] });
+      const mailboxes = [inRoute('a', 'mqtt://c', BUFFER_MAILBOX), inRoute('b', 'mqtt://c?once=true', BUFFER_SINGLE_LATEST)].map((r) => new InboundLink(r));
+      expect(subscriptions(mailboxes).once).to.deep.equal([true]);
+    });
+    it('drops a recognised redelivery only on links that asked for at most once (a Mailbox by default)', () => {
+      const routes = [
+        inRoute('m', 'mqtt://c/+', BUFFER_MAILBOX),
+        inRoute('m2', 'mqtt://c/+?once=false', BUFFER_MAILBOX),
+        inRoute('l', 'mqtt://c/x', BUFFER_SINGLE_LATEST),
+        inRoute('l2', 'mqtt://c/x', BUFFER_SINGLE_LATEST, { atMostOnce: true }),
+      ];
+      const links = routes.map((r) => new InboundLink(r));
+      expect(links.map((l) => l.atMostOnce)).to.deep.equal([true, false, false, true]);
+      expect(dispatch(links, 'c/x', Buffer.from('go'))).to.equal(4);
+      expect(dispatch(links, 'c/x', Buffer.from('go'), true)).to.equal(4);
+      expect(routes.map((r) => r.got.length)).to.deep.equal([1, 2, 2, 1]);
+      expect(policyError(linkUrl('mqtt://c?once=maybe'))).to.equal('once must be true or false');
     });
     it('counts a throwing deliver as a decode error instead of throwing', () => {
       const r = inRoute('a', 'mqtt://t', BUFFER_MAILBOX);
