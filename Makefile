@@ -10,7 +10,7 @@ BOARD ?= esp32
 APP   ?= climate-sensor
 PORT  ?=
 
-.PHONY: all setup setup-npm setup-demo build bundles typecheck test test-unit demo bench soak flash image sizes bench-engines clean pack bench-package
+.PHONY: all setup setup-npm setup-demo build bundles typecheck test test-unit demo bench soak flash image run-device sizes bench-engines clean pack bench-package
 
 all: build
 
@@ -59,6 +59,11 @@ flash: setup-npm
 
 image: setup-npm
 	@$(NODE) tools/flash.mjs --board $(BOARD) --app $(APP) --image
+
+## An app's bundle on its board's real engine (../shared/engines or AIMDB_ENGINES): its output and
+## memory peak. Virtual time (the app's scenario) by default; RUN_SECONDS=n for real time with loopback.
+run-device: setup-npm
+	@$(NODE) tools/run-device.mjs --board $(BOARD) --app $(APP) $(if $(RUN_SECONDS),--seconds $(RUN_SECONDS))
 
 ## Bundle bytes and memory estimates per board and app, into README.md (or docs/SIZES.md).
 sizes: bundles

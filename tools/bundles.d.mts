@@ -20,3 +20,7 @@ export declare function bundleConfigs(options?: {
   skipFresh?: boolean;
 }): any[];
 export declare function readReport(app: string, board: string, outDir?: string): any;
+export declare const DEFAULT_SCENARIO_MS: number;
+export declare function measureApp(code: string, board: any, app: any): any;
+export declare function measuredProblems(measured: { engine: string; mode: string; unit: string; peak: number; capacity: number; failure: string | undefined; tail: string[] }, board: any): string[];
+export declare function ensureBundle(appName: string, boardName: string): Promise<string>;

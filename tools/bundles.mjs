@@ -20,6 +20,7 @@ import { checkArtifact, rewritePrototypeReads } from './es5check.mjs';
 import { checkDeclarationOrder, hoistDeclarations } from './hoist.mjs';
 import { ESPRUINO_RESERVED } from './espruino-names.mjs';
 import { estimateMemory, loadApp } from './jsvars.mjs';
+import { enginesProblem, measureOnBoard } from './engines.mjs';
 import { uploadBytes } from './upload.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -165,12 +166,44 @@ export function devicePost(target) {
       if (target.kind !== 'app') return;
       const chunk = Object.values(bundle).find((c) => c.type === 'chunk');
       const report = estimateMemory({ code: chunk.code, board: target.board, app: target.app, uploadBytes: uploadBytes(chunk.code, target.board) });
+      report.measured = measureApp(chunk.code, target.board, target.app);
+      report.problems.push(...measuredProblems(report.measured, target.board));
       mkdirSync(dirname(target.report), { recursive: true });
       // Written even when over budget (the figures explain the failure); the bundle itself is not.
       writeFileSync(target.report, JSON.stringify(report, null, 2) + '\n');
       if (report.problems.length) this.error(`${target.app.name} on ${target.board.name} is over budget:\n  - ${report.problems.join('\n  - ')}`);
     },
   };
+}
+
+/** Virtual time an app runs its scenario for when the build measures it (app.json `scenarioMs`). */
+export const DEFAULT_SCENARIO_MS = 10000;
+
+/**
+ * The memory gate: runs the bundle on its board's real engine (Espruino at the board's JsVar count,
+ * in the board's code mode; JerryScript 2.4 with the board's heap) for the app's scenario and
+ * returns what the engine measured (tools/engines.mjs; cached by content under build/engine-peaks/).
+ * Without the engines the build cannot measure, and fails with what to install.
+ */
+export function measureApp(code, board, app) {
+  const problem = enginesProblem();
+  if (problem) throw new Error(`cannot measure ${app.name} on ${board.name}: ${problem}`);
+  const m = measureOnBoard(code, board, { virtualMs: app.scenarioMs || DEFAULT_SCENARIO_MS });
+  delete m.cached;
+  return m;
+}
+
+/** Problems of a measured run: a failure line, or a peak over the board's budget (its reserve kept free). */
+export function measuredProblems(m, board) {
+  const p = [];
+  const budget = board.engine === 'espruino' ? board.jsVarBudget : board.heapBudgetBytes;
+  if (m.failure) p.push(`on ${m.engine} (${m.mode}) the run failed: ${m.failure}${m.tail.length ? '\n      ' + m.tail.join('\n      ') : ''}`);
+  else if (!(m.peak > 0)) p.push(`on ${m.engine} (${m.mode}) the run reported no memory peak`);
+  else if (m.peak > budget) {
+    const pct = Math.round((100 * m.peak) / m.capacity);
+    p.push(`measured peak ${m.peak} ${m.unit} on ${m.engine} (${m.mode}), ${pct} % of ${m.capacity}; the board's budget is ${budget} (${Math.round((100 * budget) / m.capacity)} %, the rest is its reserve)`);
+  }
+  return p;
 }
 
 const ENTRY_PREFIX = '\0aimdb-entry:';
@@ -387,4 +420,21 @@ export function isFresh(app, board, outDir = join(ROOT, 'dist')) {
 /** Reads the report written next to a bundle (bytes, JsVar estimate, budgets). */
 export function readReport(app, board, outDir = join(ROOT, 'dist')) {
   return JSON.parse(readFileSync(join(outDir, `${app}.${board}.json`), 'utf8'));
+}
+
+/**
+ * dist/<app>.<board>.js for an app of examples/, built first (this app and board only) unless it is
+ * fresh (`isFresh`). Rejects when the build fails. Resolves with the bundle's path.
+ */
+export async function ensureBundle(appName, boardName) {
+  const app = loadApp(join(ROOT, 'examples', appName));
+  const board = loadBoards(join(ROOT, 'boards')).find((b) => b.name === boardName);
+  if (!board) throw new Error(`no board "${boardName}" in boards/`);
+  if (!isFresh(app, board)) {
+    // On stderr: a command's own output (run-device's app lines) stays clean.
+    console.error(`      building ${appName} for ${boardName} (this app and board only)…`);
+    const { buildBundles } = await import('./build.mjs');
+    await buildBundles({ appDirs: [app.dir], boards: [boardName], skipFresh: false });
+  }
+  return join(ROOT, 'dist', `${appName}.${boardName}.js`);
 }

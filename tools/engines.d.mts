@@ -15,6 +15,8 @@ export interface EspruinoRunOptions {
   prelude?: string;
   init?: boolean;
   network?: boolean;
+  /** Virtual time: run this many ms of it, deterministically (no real waiting). */
+  virtualMs?: number;
 }
 export interface EspruinoRun {
   lines: string[];
@@ -39,3 +41,63 @@ export interface JerryRun {
   failure: string | undefined;
 }
 export declare function runJerry(code: string, options: JerryRunOptions): JerryRun;
+export declare function referenceHost(): string;
+export interface BoardLike {
+  name: string;
+  engine: string;
+  jsVars?: number;
+  codeIn?: string;
+  heapBytes?: number;
+}
+export declare function boardEngine(board: BoardLike): { engine: string; mode: 'ram' | 'flash' | 'heap'; unit: 'JsVars' | 'heap bytes' };
+export interface BoardRunOptions {
+  virtualMs?: number;
+  seconds?: number;
+  network?: boolean;
+  cwd?: string;
+  prelude?: string;
+}
+export interface BoardRun {
+  lines: string[];
+  peak: number;
+  capacity: number;
+  unit: string;
+  engine: string;
+  mode: string;
+  failure: string | undefined;
+}
+export declare function runOnBoard(code: string, board: BoardLike, options: BoardRunOptions): BoardRun;
+export interface BoardMeasure {
+  engine: string;
+  mode: string;
+  unit: string;
+  peak: number;
+  capacity: number;
+  virtualMs: number;
+  failure: string | undefined;
+  tail: string[];
+  cached: boolean;
+}
+export declare function measureOnBoard(code: string, board: BoardLike, options: { virtualMs: number; cacheDir?: string }): BoardMeasure;
+export interface LiveEspruinoOptions {
+  jsVars: number;
+  mode?: 'ram' | 'flash';
+  network?: boolean;
+  /** Storage files written into the board's flash before it starts. */
+  storage?: { [name: string]: string };
+  prelude?: string;
+  sampleMs?: number;
+  seconds?: number;
+}
+export interface LiveEspruino {
+  dir: string;
+  lines: string[];
+  peak: number;
+  total: number;
+  exited: boolean;
+  status: number | null;
+  waitFor(match: string | RegExp, ms?: number, from?: number): Promise<{ line: string; index: number }>;
+  failure(): string | undefined;
+  stop(): Promise<number | null>;
+}
+export declare function startEspruino(code: string, options: LiveEspruinoOptions): LiveEspruino;

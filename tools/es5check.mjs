@@ -42,6 +42,22 @@ function walk(node, visit, parent) {
   }
 }
 
+/** Espruino's built-in functions: assigning one (`setTimeout = f`) throws "Unable to assign value to
+ *  non-reference Function" on the engine; only `global.setTimeout = f` replaces it. */
+export const BUILTIN_FUNCTIONS = ['setTimeout', 'setInterval', 'clearTimeout', 'clearInterval', 'getTime', 'setTime', 'print', 'require', 'digitalWrite', 'digitalRead', 'setWatch', 'clearWatch', 'save', 'load', 'reset', 'echo'];
+
+// Every name the program declares somewhere (var, function, parameter, catch clause).
+function declaredNames(ast) {
+  const names = new Set();
+  walk(ast, (n) => {
+    if (n.type === 'VariableDeclarator' && n.id.type === 'Identifier') names.add(n.id.name);
+    if ((n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression') && n.id) names.add(n.id.name);
+    if (n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression') for (const p of n.params) if (p.type === 'Identifier') names.add(p.name);
+    if (n.type === 'CatchClause' && n.param && n.param.type === 'Identifier') names.add(n.param.name);
+  });
+  return names;
+}
+
 /**
  * Static scan for constructs Espruino rejects (ENGINES.md §1). Returns problems as strings.
  * @param {object} ast an acorn Program
@@ -49,7 +65,11 @@ function walk(node, visit, parent) {
 export function findEspruinoHazards(ast) {
   const problems = [];
   const at = (n) => `line ${n.loc.start.line}:${n.loc.start.column}`;
+  const declared = declaredNames(ast);
   walk(ast, (n, parent) => {
+    if (n.type === 'AssignmentExpression' && n.left.type === 'Identifier' && BUILTIN_FUNCTIONS.includes(n.left.name) && !declared.has(n.left.name)) {
+      problems.push(`assignment to the built-in ${n.left.name} at ${at(n)} (throws on Espruino: "Unable to assign value to non-reference Function"; assign global.${n.left.name})`);
+    }
     if (n.type === 'LabeledStatement') problems.push(`label "${n.label.name}" at ${at(n)} (Espruino has no labelled break/continue)`);
     if (n.type === 'MemberExpression' && !n.computed && n.property.name === 'prototype' && n.object.type === 'Identifier' &&
         ['Array', 'Function', 'String', 'Object', 'Number'].includes(n.object.name) && parent && parent.type === 'MemberExpression' && parent.object === n) {
@@ -60,6 +80,15 @@ export function findEspruinoHazards(ast) {
       const isProp = parent && ((parent.type === 'MemberExpression' && parent.property === n && !parent.computed) || (parent.type === 'Property' && parent.key === n));
       const isTypeofGuard = parent && parent.type === 'UnaryExpression' && parent.operator === 'typeof';
       if (!isProp && !isTypeofGuard) problems.push(`${n.name} at ${at(n)} (missing on Espruino)`);
+    }
+    // Espruino's regular expressions are a small subset: an unescaped `/` inside `[...]` does not
+    // even parse (the whole bundle is rejected: "Got '#' expected EOF"), and `(?:…)` or optional
+    // groups make `exec` return null. Which patterns survive is not checkable statically, so device
+    // bundles have none: parse by hand (core/mqtt/connector.ts, core/links.ts, core/keys.ts do).
+    if (n.type === 'Literal' && n.regex) problems.push(`regular expression /${n.regex.pattern}/${n.regex.flags} at ${at(n)} (Espruino's regex subset rejects or mis-matches many patterns; parse without one)`);
+    if (n.type === 'Identifier' && n.name === 'RegExp') {
+      const isProp = parent && ((parent.type === 'MemberExpression' && parent.property === n && !parent.computed) || (parent.type === 'Property' && parent.key === n));
+      if (!isProp) problems.push(`RegExp at ${at(n)} (no regular expressions in device code: Espruino's subset rejects or mis-matches many patterns)`);
     }
     if (n.type === 'AssignmentExpression' && n.left.type === 'MemberExpression' && !n.left.computed && n.left.property.name === 'length') {
       problems.push(`assignment to .length at ${at(n)} (throws on Espruino arrays; truncate with splice)`);

@@ -49,6 +49,7 @@ export async function flashApp(o) {
   const pct = (a, b) => ((100 * a) / b).toFixed(0) + '%';
   const stored = rep.uploadBytes ?? rep.bytes;
   print(`      bytes   ${stored} of ${rep.byteBudget} (${pct(stored, rep.byteBudget)})${stored !== rep.bytes ? `, pretokenised from ${rep.bytes}` : ''}`);
+  if (rep.measured) print(`      memory  ${rep.measured.peak} ${rep.measured.unit} measured peak on ${rep.measured.engine} (${rep.measured.mode}) of ${rep.budget} budget, ${rep.capacity} on the board (${pct(rep.measured.peak, rep.capacity)})`);
   print(`      memory  ${rep.total} ${rep.unit} estimated of ${rep.budget} budget, ${rep.capacity} on the board (${pct(rep.total, rep.capacity)})`);
   print(`              code ${rep.code}, records ${rep.records}, connectors ${rep.connectors}, runtime ${rep.runtime}; code runs from ${rep.codeIn === 'flash' ? 'flash (Storage)' : 'RAM'}`);
   if (rep.problems.length) throw new FlashError('over budget:\n  - ' + rep.problems.join('\n  - '));

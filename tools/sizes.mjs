@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `make sizes`: the table of bundle bytes and memory estimates per app and board, from the reports
+// `make sizes`: the table of bundle bytes, measured memory peaks and estimates per app and board, from the reports
 // the build writes (dist/<app>.<board>.json), into README.md between
 // <!-- sizes:start --> and <!-- sizes:end -->, or into docs/SIZES.md when the README has no markers.
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -15,21 +15,23 @@ const reports = readdirSync(dist)
 const core = statSync(join(dist, 'aimdb-core.js')).size;
 
 const rows = [
-  '| app | board | stored bytes | byte budget | memory estimate | budget | board total | code / records / connectors / runtime | code in |',
-  '|---|---|---:|---:|---:|---:|---:|---|---|',
+  '| app | board | stored bytes | byte budget | measured peak (engine, mode) | estimate | budget | board total | code in |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---|',
 ];
 for (const r of reports) {
   const unit = r.unit === 'JsVars' ? 'JsVars' : 'B heap';
   const stored = r.uploadBytes ?? r.bytes;
   const bytes = stored === r.bytes ? String(r.bytes) : `${stored} (${r.bytes} before pretokenising)`;
-  rows.push(`| ${r.app} | ${r.board} | ${bytes} | ${r.byteBudget} | ${r.total} ${unit} | ${r.budget} | ${r.capacity} | ${r.code} / ${r.records} / ${r.connectors} / ${r.runtime} | ${r.engine === 'espruino' ? r.codeIn : 'heap'} |`);
+  const m = r.measured;
+  const measured = m ? `**${m.peak}** ${unit} (${Math.round((100 * m.peak) / r.capacity)} %, ${m.engine}, ${m.mode})` : 'not measured';
+  rows.push(`| ${r.app} | ${r.board} | ${bytes} | ${r.byteBudget} | ${measured} | ${r.total} | ${r.budget} | ${r.capacity} | ${r.engine === 'espruino' ? r.codeIn : 'heap'} |`);
 }
 const table = [
   `Core alone (\`dist/aimdb-core.js\`, minified ES5 CommonJS): **${core} bytes**.`,
   '',
   ...rows,
   '',
-  'Estimates per docs/MEMORY.md; regenerate with `make sizes`.',
+  'Measured: the peak of `process.memory().usage` (Espruino) or of the heap (JerryScript) on the board\'s real engine while the app runs its scenario; the build fails over budget (80 % of the board, the rest is its reserve). The estimate is the quick pre-check of docs/MEMORY.md. Regenerate with `make sizes`.',
 ].join('\n');
 
 const readme = join(ROOT, 'README.md');

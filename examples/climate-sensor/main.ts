@@ -6,7 +6,7 @@
  */
 import { builder, keyTable, mailbox, ring, singleLatest, utf8Decode } from '../../core/index.js';
 import type { Connector, Database, Payload, RuntimeContext } from '../../core/index.js';
-import { mqttConnector } from '../../core/mqtt/index.js';
+import { mqttConnector, parseBrokerUrl } from '../../core/mqtt/index.js';
 import { persistLatest } from '../../targets/espruino/persist.js';
 import type { Platform } from '../../targets/espruino/boot.js';
 import { SETTINGS } from './settings.js';
@@ -43,6 +43,29 @@ const DEFAULT_CONFIG: SensorConfig = { intervalMs: 10000, tempOffset: 0 };
 /** The platform the app needs: Espruino's, or a host-driven one without network and storage. */
 export type ClimatePlatform = Pick<Platform, 'runtime' | 'print'> & Partial<Platform>;
 
+/**
+ * Storage file read at boot: its `broker` (`mqtt://host[:port]`) replaces `SETTINGS.broker`, so a
+ * flashed sensor is pointed at another broker without a rebuild:
+ * `require('Storage').writeJSON('climate.json', { broker: 'mqtt://10.0.0.5:1883' })`, then reset.
+ */
+export const SITE_FILE = 'climate.json';
+
+/** The broker to use: the Storage setting when it is a valid broker URL, else the compiled one. */
+export function brokerUrl(platform: ClimatePlatform): string {
+  const site: any = platform.storage ? platform.storage.readJSON(SITE_FILE, true) : undefined;
+  const url = site && typeof site === 'object' ? site.broker : undefined;
+  if (url === undefined) return SETTINGS.broker;
+  try {
+    if (typeof url !== 'string' || url.length > 128) throw new Error('broker must be a string of at most 128 characters');
+    parseBrokerUrl(url);
+    return url;
+  } catch (e) {
+    // A bad setting must not brick the sensor: say so and keep the compiled broker.
+    platform.print('error ' + SITE_FILE + ': ' + String(e && (e as Error).message ? (e as Error).message : e));
+    return SETTINGS.broker;
+  }
+}
+
 function serialize(_ctx: RuntimeContext, r: Reading): string {
   return '{"t":' + r.t + ',"v":' + Math.round(r.v * 10) / 10 + '}';
 }
@@ -70,7 +93,7 @@ export function main(platform: ClimatePlatform): { stop(): void; db: Database } 
   const rt = platform.runtime;
   const print = platform.print;
   const online = !!(platform.sockets && platform.startWifi);
-  const connectors: Connector[] = online ? [mqttConnector({ url: SETTINGS.broker, sockets: platform.sockets!, keepalive: 60 })] : [];
+  const connectors: Connector[] = online ? [mqttConnector({ url: brokerUrl(platform), sockets: platform.sockets!, keepalive: 60 })] : [];
   const b = builder(rt).nodeId(SETTINGS.nodeId);
   for (let i = 0; i < connectors.length; i++) b.withConnector(connectors[i]);
   let config = DEFAULT_CONFIG;
@@ -79,6 +102,7 @@ export function main(platform: ClimatePlatform): { stop(): void; db: Database } 
       r.buffer(singleLatest()).tap((_ctx, c) => {
         c.each((v) => {
           config = v;
+          print('config interval=' + v.intervalMs + ' offset=' + v.tempOffset);
         });
       });
       if (online) r.linkFrom(Keys.config.link!).withDeserializer(parseJson).finish();

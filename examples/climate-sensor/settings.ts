@@ -6,7 +6,7 @@ export const SETTINGS = {
   /** Wi-Fi network. */
   ssid: 'greenhouse',
   password: 'change-me',
-  /** MQTT broker on the gateway. */
+  /** MQTT broker on the gateway (a Storage setting overrides it at boot: SITE_FILE in main.ts). */
   broker: 'mqtt://192.168.1.10:1883',
   /** Topic prefix of this zone. */
   zone: 'zone-a',

@@ -51,17 +51,25 @@ export interface NetworkPorts {
   startWifi?: (rt: RuntimeAdapter, options: WifiOptions) => WifiLink;
 }
 
+/** Storage file naming the host device of the board's UART on Espruino's Linux build. */
+export const UART_FILE = 'uart.json';
+
 /** Makes the Espruino platform for a board. */
 export function espruinoPlatform(board: BoardInfo, ports?: NetworkPorts, runtime?: RuntimeAdapter): Platform {
   const rt = runtime || espruinoRuntime();
   const p = ports || {};
   const wifi = p.startWifi;
+  const storage = espRequire<EspruinoStorage>('Storage');
   return {
     runtime: rt,
     board: board,
     print: espPrint,
     openSerial: function (handlers: ByteStreamHandlers, baud?: number) {
-      return openUart({ port: board.defaultUart, baud: baud }, handlers);
+      // On Espruino's Linux build a UART is a host device: Storage `uart.json` {"path": "/dev/…"}
+      // names it (a board has no such file).
+      const host: any = storage ? storage.readJSON(UART_FILE, true) : undefined;
+      const path = host && typeof host.path === 'string' ? host.path : undefined;
+      return openUart({ port: board.defaultUart, baud: baud, path: path }, handlers);
     },
     sockets: p.sockets ? p.sockets() : undefined,
     startWifi: wifi
@@ -69,7 +77,7 @@ export function espruinoPlatform(board: BoardInfo, ports?: NetworkPorts, runtime
           return wifi(rt, options);
         }
       : undefined,
-    storage: espRequire<EspruinoStorage>('Storage'),
+    storage: storage,
     setPin: espDigitalWrite,
   };
 }

@@ -8,7 +8,7 @@
 
 /** An Espruino serial port: `Serial1`…, `USB`, `LoopbackA`. */
 export interface EspruinoSerial {
-  setup(baud: number, options?: { rx?: unknown; tx?: unknown; bytesize?: number; parity?: string | null; stopbits?: number }): void;
+  setup(baud: number, options?: { rx?: unknown; tx?: unknown; bytesize?: number; parity?: string | null; stopbits?: number; path?: string }): void;
   /** Writes a binary string (one char per byte) or an array of bytes. */
   write(data: string | ArrayLike<number>): void;
   on(event: 'data', fn: (data: string) => void): void;

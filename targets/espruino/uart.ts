@@ -17,6 +17,11 @@ export interface UartOptions {
   rx?: unknown;
   /** TX pin. Default: the port's default pins. */
   tx?: unknown;
+  /**
+   * A host device for the port: Espruino's Linux build opens it (`/dev/ttyUSB0`, a pty); a board
+   * has no such option and is never given one. Default: none.
+   */
+  path?: string;
   /** An explicit port object (tests, `LoopbackA`); overrides `port`. */
   serial?: EspruinoSerial;
   /**
@@ -58,7 +63,10 @@ export function openUart(options: UartOptions, handlers: ByteStreamHandlers): By
   const serial = options.serial || espSerial(name);
   if (!serial) throw new Error('uart: no serial port ' + name + ' on this board');
   if (name === 'Serial1' && !options.serial && options.freeConsole !== false) espFreeSerial1();
-  if (name !== 'USB') serial.setup(options.baud || 115200, options.rx !== undefined ? { rx: options.rx, tx: options.tx } : undefined);
+  if (name !== 'USB') {
+    const pins: { rx?: unknown; tx?: unknown; path?: string } | undefined = options.rx !== undefined ? { rx: options.rx, tx: options.tx } : undefined;
+    serial.setup(options.baud || 115200, options.path ? { path: options.path } : pins);
+  }
   const stream = new UartStream(serial, handlers);
   serial.on('data', function (data: string) {
     handlers.onData(data);

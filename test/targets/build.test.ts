@@ -118,7 +118,7 @@ describe('tools/jsvars.mjs', () => {
       const board = loadBoard(join(ROOT, 'boards/pico'));
       const r = estimateMemory({ code: 'function f(){return 1}', board, app });
       expect(r.problems).to.have.length(1);
-      expect(r.problems[0]).to.match(/^estimated \d+ JsVars \(code \d+, records 26055, connectors 150, runtime 60\); the board's jsVarBudget is 4080 of 5100$/);
+      expect(r.problems[0]).to.match(/^estimated \d+ JsVars \(code \d+, records 26055, connectors 150, runtime 1710\); the board's jsVarBudget is 4080 of 5100$/);
     });
     it('fails a bundle over the byte budget', () => {
       const board = loadBoard(join(ROOT, 'boards/original-espruino'));

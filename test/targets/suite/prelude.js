@@ -93,12 +93,13 @@ function suiteRun(s, befores, afters, prefix, out) {
       try { suiteCall(a[k]); } catch (e2) { if (!error) error = e2; }
     }
     out.push((error ? 'not ok ' : 'ok ') + name + ' > ' + t.name + (error ? ': ' + String(error && error.message || error) : ''));
+    // On the real engines the host samples memory after every test (process.memory on Espruino).
+    if (typeof suiteAfterTest === 'function') suiteAfterTest();
   }
   for (var c = 0; c < s.children.length; c++) suiteRun(s.children[c], b, a, name, out);
   for (var z = 0; z < s.onceAfter.length; z++) suiteCall(s.onceAfter[z]);
 }
+// Lines are printed as the tests finish: a small board has no room to keep them all.
 function suiteReport() {
-  var out = [];
-  suiteRun(suiteRoot, [], [], '', out);
-  for (var i = 0; i < out.length; i++) print(out[i]);
+  suiteRun(suiteRoot, [], [], '', { push: function (line) { print(line); } });
 }
