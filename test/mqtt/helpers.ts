@@ -225,7 +225,8 @@ export function inRoute(key: string, url: string, bufferKind: BufferKind, option
 /** A ConnectorContext over `adapter`. */
 export function connectorContext(adapter: RuntimeAdapter, nodeId: string, outbound: OutboundRoute[], inbound: InboundRoute[]): { ctx: ConnectorContext; timers: TimerSet } {
   const { ctx, timers } = testContext(adapter, 'connector');
-  const c: ConnectorContext = Object.assign(Object.create(null), ctx, { outbound, inbound, nodeId });
+  // The context keeps its methods on a prototype: extend it, do not copy its own fields.
+  const c: ConnectorContext = Object.assign(Object.create(ctx), { outbound, inbound, nodeId });
   return { ctx: c, timers };
 }
 
