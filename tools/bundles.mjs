@@ -1,6 +1,7 @@
 // Rollup configurations for every device bundle (rollup.config.mjs imports bundleConfigs()):
 //
 //   dist/aimdb-core.js        the core alone, one ES5 CommonJS module (`require`, `Modules.addCached`)
+//   dist/aimdb-browser.js     the core + its MQTT client + targets/browser, one ES5 script (global `AimDB`)
 //   dist/<app>.<board>.js     each example app (examples/<app>/app.json) on each board it declares
 //   dist/<app>.<board>.json   its report: bytes, JsVar estimate, budgets (read by `make sizes`/`flash`)
 //
@@ -198,8 +199,8 @@ export const ES5_DIR = join(ROOT, 'build', 'es5');
  * of one per bundle keeps the build fast; the guard fails on tslib here already.
  */
 function compileConfig(apps) {
-  const input = [join(ROOT, 'core/index.ts'), join(ROOT, 'targets/espruino/index.ts'), join(ROOT, 'targets/jerryscript/index.ts')];
-  const include = ['core/**/*.ts', 'targets/espruino/**/*.ts', 'targets/jerryscript/**/*.ts'];
+  const input = [join(ROOT, 'core/index.ts'), join(ROOT, 'targets/espruino/index.ts'), join(ROOT, 'targets/jerryscript/index.ts'), join(ROOT, 'targets/browser/bundle.ts')];
+  const include = ['core/**/*.ts', 'targets/espruino/**/*.ts', 'targets/jerryscript/**/*.ts', 'targets/browser/**/*.ts'];
   for (const app of apps) {
     input.push(join(app.dir, app.entry));
     include.push(relative(ROOT, app.dir) + '/**/*.ts');
@@ -253,6 +254,7 @@ export function bundleConfigs(options = {}) {
       },
     });
   }
+  if (options.core !== false && !onlyApps) configs.push(browserConfig(outDir));
   for (const app of apps) {
     for (const bn of app.boards) {
       const board = byName.get(bn);
@@ -277,6 +279,39 @@ export function bundleConfigs(options = {}) {
     }
   }
   return configs;
+}
+
+/**
+ * dist/aimdb-browser.js: the same ES5 core for a web page, as one script defining the global
+ * `AimDB`. Minified like the core (internal names mangled) and checked as ES5 with no helper; the
+ * Espruino checks do not apply (a browser hoists and has every built-in).
+ */
+function browserConfig(outDir) {
+  return {
+    input: es5Path(join(ROOT, 'targets/browser/bundle.ts')),
+    onwarn,
+    plugins: [deviceGuard()],
+    output: {
+      file: join(outDir, 'aimdb-browser.js'),
+      format: 'iife',
+      name: 'AimDB',
+      exports: 'named',
+      strict: false,
+      generatedCode: { preset: 'es5', constBindings: false },
+      plugins: [
+        // Not `toplevel`: the IIFE's `var AimDB = …` is the bundle's whole point, not an unused name.
+        terser({ ...terserOptions('core'), toplevel: false }),
+        {
+          name: 'aimdb-browser-check',
+          renderChunk(code) {
+            const problems = checkArtifact(code, { espruino: false });
+            if (problems.length) this.error(`browser bundle fails the checks:\n  - ${problems.join('\n  - ')}`);
+            return null;
+          },
+        },
+      ],
+    },
+  };
 }
 
 /** Reads the report written next to a bundle (bytes, JsVar estimate, budgets). */

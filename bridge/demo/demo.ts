@@ -1,6 +1,7 @@
 /**
- * The demo (`make demo`, `aimdb demo`): the edge gateway with its embedded MQTT broker, and the two
- * example apps as simulated boards running their real firmware bundles from `dist/`:
+ * The demo (`make demo`, `aimdb demo`): the edge gateway with its embedded MQTT broker (TCP, and
+ * WebSocket for browsers), the browser twin page, and the two example apps as simulated boards
+ * running their real firmware bundles from `dist/`:
  * - `climate-sensor` on an ESP32, publishing over MQTT (its broker address is mapped to the
  *   embedded broker on loopback);
  * - `pico-actuator` on an Espruino Pico, serving AimX over COBS on a simulated UART to the gateway.
@@ -12,6 +13,7 @@ import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
 import type { ByteStream, ByteStreamHandlers } from '../../core/index.js';
 import { dialStream } from '../aimx/index.js';
+import { startTwinPage, type TwinPage } from '../browser/server.js';
 import { checkConfig } from '../gateway/config.js';
 import { Gateway, type GatewayEndpoints } from '../gateway/gateway.js';
 import { bootBundle, type EspruinoSim } from '../sim/espruino-sim.js';
@@ -24,6 +26,10 @@ export interface DemoOptions {
   aimxPort?: number;
   /** AimX WebSocket port. Default 7351. */
   wsPort?: number;
+  /** The embedded broker's MQTT over WebSocket port (the browser twin's broker). Default 9001. */
+  mqttWsPort?: number;
+  /** Port of the browser twin page. Default 8081. */
+  twinPort?: number;
   /** Dashboard and /metrics port. Default 8080. */
   dashboardPort?: number;
   /** Where the bundles are. Default `<repo>/dist`. */
@@ -40,6 +46,8 @@ export interface DemoOptions {
 export interface Demo {
   gateway: Gateway;
   endpoints: GatewayEndpoints;
+  /** The browser twin page (the core in a browser, over MQTT on WebSocket). */
+  twin: TwinPage;
   boards: { esp32: EspruinoSim; pico: EspruinoSim };
   /** Stops boards, operator, gateway and broker. */
   stop(): Promise<void>;
@@ -96,7 +104,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   const pico = bootBundle(picoCode, { board: 'PICO', jsVars: 5100, time: 'real', storageFile: join(storage, 'pico.json'), print: (l) => print(`  [pico] ${l}`) });
   const config = checkConfig({
     node_id: 'demo-edge',
-    embedded_broker: { host: '127.0.0.1', port: o.mqttPort ?? 1883 },
+    embedded_broker: { host: '127.0.0.1', port: o.mqttPort ?? 1883, ws_port: o.mqttWsPort ?? 9001 },
     devices: [
       { name: 'pico', transport: 'sim://pico' },
       {
@@ -121,6 +129,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   const endpoints = await gateway.start();
   await gateway.ready();
   const brokerPort = Number(new URL(endpoints.mqtt).port);
+  const twin = await startTwinPage({ mqttWs: endpoints.mqttWs!, zone: 'climate/zone-a', port: o.twinPort ?? 8081, distDir: dist });
 
   // The ESP32 firmware dials its site's broker; the simulation maps that address to ours.
   const esp32 = bootBundle(espCode, {
@@ -153,7 +162,9 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   print(`  MQTT broker   ${endpoints.mqtt}        (try: mosquitto_sub -h 127.0.0.1 -p ${brokerPort} -t '#' -v)`);
   print(`  AimX TCP      ${endpoints.aimx[0]}       (try: node bin/aimdb.mjs --connect ${endpoints.aimx[0]} record list)`);
   if (endpoints.aimx[1]) print(`  AimX WS       ${endpoints.aimx[1]}`);
+  if (endpoints.mqttWs) print(`  MQTT over WS  ${endpoints.mqttWs}`);
   if (endpoints.dashboard) print(`  Dashboard     ${endpoints.dashboard}     Prometheus: ${endpoints.metrics}`);
+  print(`  Browser twin  ${twin.url}     (the core in the page: live chart, commands to the ESP32)`);
   print('  Ctrl-C stops everything.');
   print('');
 
@@ -181,6 +192,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   return {
     gateway,
     endpoints,
+    twin,
     boards: { esp32, pico },
     async stop() {
       if (stopped) return;
@@ -188,6 +200,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
       clearInterval(commandTimer);
       clearInterval(reportTimer);
       await operator.endAsync().catch(() => {});
+      await twin.close();
       esp32.kill();
       esp32.dispose();
       await gateway.stop();

@@ -70,8 +70,11 @@ export interface EdgeConfig {
     cert?: string;
     key?: string;
   };
-  /** Where the embedded broker listens when no `broker` is given. Default 127.0.0.1:1883. */
-  embedded_broker: { host: string; port: number };
+  /**
+   * Where the embedded broker listens when no `broker` is given. Default 127.0.0.1:1883. `ws_port`
+   * adds MQTT over WebSocket (`ws://host:ws_port/mqtt`) for browser pages; absent: none.
+   */
+  embedded_broker: { host: string; port: number; ws_port?: number };
   devices: DeviceConfig[];
   /** Remote access (AimX) endpoints; each optional. */
   remote: { tcp?: string; ws?: string; unix?: string; token?: string; writable: string[] };
@@ -269,8 +272,9 @@ export function checkConfig(raw: unknown, file = '<inline>'): EdgeConfig {
   }
   const eb = c.obj(top.embedded_broker, 'embedded_broker');
   if (eb) {
-    c.keys(eb, 'embedded_broker', ['host', 'port']);
+    c.keys(eb, 'embedded_broker', ['host', 'port', 'ws_port']);
     cfg.embedded_broker = { host: c.str(eb.host, 'embedded_broker.host', '127.0.0.1')!, port: c.int(eb.port, 'embedded_broker.port', 1883, 0, 65535) };
+    if (eb.ws_port !== undefined && eb.ws_port !== null) cfg.embedded_broker.ws_port = c.int(eb.ws_port, 'embedded_broker.ws_port', 0, 0, 65535);
   }
   if (top.devices !== undefined && top.devices !== null) {
     if (!Array.isArray(top.devices)) c.add('devices', `expected a list of devices, got ${describe(top.devices)}`);

@@ -33,6 +33,8 @@ export interface GatewayOptions {
 /** Where the running gateway can be reached. */
 export interface GatewayEndpoints {
   mqtt: string;
+  /** The embedded broker's MQTT over WebSocket (`embedded_broker.ws_port`). */
+  mqttWs?: string;
   aimx: string[];
   dashboard?: string;
   metrics?: string;
@@ -92,7 +94,8 @@ export class Gateway {
     const cfg = this.config;
     if (cfg.broker) this.brokerUrl = cfg.broker.url;
     else {
-      this.broker = await startEmbeddedBroker(cfg.embedded_broker.host, cfg.embedded_broker.port);
+      const eb = cfg.embedded_broker;
+      this.broker = await startEmbeddedBroker(eb.host, eb.port, eb.ws_port !== undefined ? { port: eb.ws_port } : undefined);
       this.brokerUrl = this.broker.url;
       this.log('info', `embedded MQTT broker on ${this.broker.url}`);
     }
@@ -119,6 +122,7 @@ export class Gateway {
   /** The endpoints, as URLs. */
   endpoints(): GatewayEndpoints {
     const e: GatewayEndpoints = { mqtt: this.brokerUrl, aimx: this.listeners.map((l) => l.url) };
+    if (this.broker?.wsUrl) e.mqttWs = this.broker.wsUrl;
     if (this.dashboard) {
       e.dashboard = this.dashboard.url;
       e.metrics = this.dashboard.url.replace(/\/$/, '') + '/metrics';

@@ -43,7 +43,7 @@ describe('demo', function () {
   });
 
   it('serves the twins of both boards over AimX while it runs', async () => {
-    const demo = await startDemo({ print: () => {}, mqttPort: 0, aimxPort: 0, wsPort: 0, dashboardPort: 0, reportMs: 60000, commandMs: 60000 });
+    const demo = await startDemo({ print: () => {}, mqttPort: 0, mqttWsPort: 0, twinPort: 0, aimxPort: 0, wsPort: 0, dashboardPort: 0, reportMs: 60000, commandMs: 60000 });
     try {
       const conn = await connectAimx(demo.endpoints.aimx[0]);
       const deadline = Date.now() + 8000;
