@@ -22,6 +22,11 @@ if [ "$want_npm" = 1 ]; then
     # Linux x64/arm64 builds of Rollup's optional native packages, so the lock lists just those and
     # `npm ci`'s completeness check refuses it. The lock still pins every version.
     echo "setup: installing npm packages (npm install from package-lock.json)"
+    # better-sqlite3 compiles from source when no prebuilt binary can be fetched; node-gyp then needs
+    # Node's headers, which ship beside the node binary (Debian: /usr/include/node): point it there
+    # instead of letting it download them.
+    node_prefix="$(dirname "$(dirname "$(command -v node)")")"
+    if [ -z "${npm_config_nodedir:-}" ] && [ -f "$node_prefix/include/node/node.h" ]; then export npm_config_nodedir="$node_prefix"; fi
     npm install --no-audit --no-fund --loglevel=error
     touch "$stamp"
   fi
