@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { aimError, keyNameProblem } from '../../core/index.js';
+import { checkHistoryConfig, type HistoryConfig } from '../history/config.js';
 
 /** A record to mirror, declared instead of discovered. */
 export interface DeclaredRecord {
@@ -82,6 +83,8 @@ export interface EdgeConfig {
   dashboard: { enabled: boolean; host: string; port: number };
   /** Ownership claims across nodes: refuse a second producer of a key (default true). */
   ownership: { enabled: boolean; refuse: boolean };
+  /** History of chosen records in SQLite, answering `record.query` (bridge/history). Absent: none. */
+  history?: HistoryConfig;
 }
 
 /** The error thrown for a bad configuration: one line per problem in `problems`. */
@@ -242,7 +245,7 @@ function checkDevice(c: Checker, raw: Json, path: string, seen: Set<string>): De
 export function checkConfig(raw: unknown, file = '<inline>'): EdgeConfig {
   const c = new Checker(file);
   const top = c.obj((raw ?? {}) as Json, '') ?? {};
-  c.keys(top, '', ['node_id', 'prefix', 'log', 'broker', 'embedded_broker', 'devices', 'remote', 'dashboard', 'ownership']);
+  c.keys(top, '', ['node_id', 'prefix', 'log', 'broker', 'embedded_broker', 'devices', 'remote', 'dashboard', 'ownership', 'history']);
   const idTest = (s: string) => (/^[A-Za-z0-9_-]+$/.test(s) ? undefined : 'use letters, digits, - and _ only');
   const cfg: EdgeConfig = {
     node_id: c.str(top.node_id, 'node_id', 'edge', idTest)!,
@@ -310,6 +313,8 @@ export function checkConfig(raw: unknown, file = '<inline>'): EdgeConfig {
     c.keys(own, 'ownership', ['enabled', 'refuse']);
     cfg.ownership = { enabled: c.bool(own.enabled, 'ownership.enabled', true), refuse: c.bool(own.refuse, 'ownership.refuse', true) };
   }
+  const history = checkHistoryConfig(top.history, (path, msg) => c.add(path, msg));
+  if (history) cfg.history = history;
   if (c.problems.length > 0) {
     const e = aimError('INVALID_CONFIGURATION', `invalid gateway configuration (${c.problems.length} problem(s)):\n  - ${c.problems.join('\n  - ')}`) as unknown as ConfigError;
     e.problems = c.problems;
