@@ -162,8 +162,8 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   print(`  MQTT broker   ${endpoints.mqtt}        (try: mosquitto_sub -h 127.0.0.1 -p ${brokerPort} -t '#' -v)`);
   print(`  AimX TCP      ${endpoints.aimx[0]}       (try: node bin/aimdb.mjs --connect ${endpoints.aimx[0]} record list)`);
   if (endpoints.aimx[1]) print(`  AimX WS       ${endpoints.aimx[1]}`);
-  if (endpoints.mqttWs) print(`  MQTT over WS  ${endpoints.mqttWs}`);
   if (endpoints.dashboard) print(`  Dashboard     ${endpoints.dashboard}     Prometheus: ${endpoints.metrics}`);
+  if (endpoints.mqttWs) print(`  MQTT over WS  ${endpoints.mqttWs}`);
   print(`  Browser twin  ${twin.url}     (the core in the page: live chart, commands to the ESP32)`);
   print('  Ctrl-C stops everything.');
   print('');
