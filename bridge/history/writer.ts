@@ -11,6 +11,8 @@
  * bridging and counts what it could not store.
  */
 import Database from 'better-sqlite3';
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 
 /** Settings the writer starts with (`workerData`). */
@@ -52,6 +54,8 @@ class Writer {
   private db: Database.Database | null = null;
   private total = 0;
   private keyIds = new Map<string, number>();
+  /** Rows per record id (kept in step with every insert and delete, so trimming costs nothing until due). */
+  private counts = new Map<number, number>();
   private lastAgeSweep = 0;
   private lastVacuum = 0;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -63,7 +67,9 @@ class Writer {
     trimRecord: Database.Statement;
     nthOldest: Database.Statement;
     trimOldest: Database.Statement;
-    trimAge: Database.Statement;
+    tsAt: Database.Statement;
+    bounds: Database.Statement;
+    countsUpTo: Database.Statement;
   } | null = null;
 
   constructor(
@@ -83,8 +89,7 @@ class Writer {
         db.pragma('journal_size_limit = 4194304');
         db.exec(`CREATE TABLE IF NOT EXISTS records (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE);
                  CREATE TABLE IF NOT EXISTS history (rid INTEGER NOT NULL, ts INTEGER NOT NULL, value TEXT NOT NULL);
-                 CREATE INDEX IF NOT EXISTS history_rid ON history (rid);
-                 CREATE INDEX IF NOT EXISTS history_ts ON history (ts);`);
+                 CREATE INDEX IF NOT EXISTS history_rid ON history (rid);`);
         this.stmts = {
           insert: db.prepare('INSERT INTO history (rid, ts, value) VALUES (?, ?, ?)'),
           key: db.prepare('INSERT INTO records (key) VALUES (?) ON CONFLICT (key) DO NOTHING'),
@@ -93,9 +98,11 @@ class Writer {
           trimRecord: db.prepare('DELETE FROM history WHERE rid = ? AND rowid <= (SELECT rowid FROM history WHERE rid = ? ORDER BY rowid DESC LIMIT 1 OFFSET ?)'),
           nthOldest: db.prepare('SELECT rowid FROM history ORDER BY rowid LIMIT 1 OFFSET ?'),
           trimOldest: db.prepare('DELETE FROM history WHERE rowid <= ?'),
-          trimAge: db.prepare('DELETE FROM history WHERE ts < ?'),
+          tsAt: db.prepare('SELECT ts FROM history WHERE rowid >= ? ORDER BY rowid LIMIT 1'),
+          bounds: db.prepare('SELECT min(rowid) AS lo, max(rowid) AS hi FROM history'),
+          countsUpTo: db.prepare('SELECT rid, count(*) AS n FROM history WHERE rowid <= ? GROUP BY rid'),
         };
-        this.total = (db.prepare('SELECT count(*) AS n FROM history').get() as { n: number }).n;
+        this.recount(db);
         for (const r of db.prepare('SELECT id, key FROM records').all() as Array<{ id: number; key: string }>) this.keyIds.set(r.key, r.id);
       } catch (e) {
         db.close();
@@ -114,6 +121,50 @@ class Writer {
       }, this.s.retryMs);
       return false;
     }
+  }
+
+  /** Reads the row counts from the file (at open, and after anything that may have deleted rows). */
+  private recount(db: Database.Database): void {
+    this.counts.clear();
+    this.total = 0;
+    for (const r of db.prepare('SELECT rid, count(*) AS n FROM history GROUP BY rid').all() as Array<{ rid: number; n: number }>) {
+      this.counts.set(r.rid, r.n);
+      this.total += r.n;
+    }
+  }
+
+  /** Deletes every row up to `rowid` (the oldest ones), keeping the counts in step. */
+  private deleteUpTo(rowid: number): number {
+    const st = this.stmts!;
+    for (const r of st.countsUpTo.all(rowid) as Array<{ rid: number; n: number }>) this.counts.set(r.rid, (this.counts.get(r.rid) ?? 0) - r.n);
+    const n = st.trimOldest.run(rowid).changes;
+    this.total -= n;
+    return n;
+  }
+
+  /**
+   * The last rowid whose row is older than `cutoff`, or 0. Rows are appended in time order (each is
+   * stamped when it is handed to the store), so a binary search over rowids finds the boundary
+   * without an index on `ts`; after a wall-clock step backwards some rows may outlive `maxAgeMs`
+   * until newer ones pass them (the count limits still hold).
+   */
+  private lastOlderThan(cutoff: number): number {
+    const st = this.stmts!;
+    const b = st.bounds.get() as { lo: number | null; hi: number | null };
+    if (b.lo === null || b.hi === null) return 0;
+    const tsFrom = (id: number) => (st.tsAt.get(id) as { ts: number } | undefined)?.ts ?? Infinity;
+    if (tsFrom(b.lo) >= cutoff) return 0;
+    let lo = b.lo;
+    let hi = b.hi + 1;
+    // Invariant: the row at or after `lo` is older than cutoff; the first row at or after `hi` is not.
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (tsFrom(mid) < cutoff) lo = mid;
+      else hi = mid;
+    }
+    // Here the first row from `lo` is older and the first row from `lo + 1` is not: so a row with
+    // rowid `lo` exists, and it is the last one to go.
+    return lo;
   }
 
   private fail(phase: 'open' | 'write' | 'retention', e: unknown): void {
@@ -141,32 +192,39 @@ class Writer {
     const st = this.stmts;
     try {
       let trimmed = 0;
-      const touched = new Set<number>();
       this.db.transaction(() => {
+        const touched = new Set<number>();
         for (const [key, ts, json] of rows) {
           const rid = this.rid(key);
           st.insert.run(rid, ts, json);
+          this.counts.set(rid, (this.counts.get(rid) ?? 0) + 1);
           touched.add(rid);
         }
         this.total += rows.length;
         // Retention by count, in the same transaction: the store never holds more than the limits
         // once a batch committed.
-        for (const rid of touched) trimmed += st.trimRecord.run(rid, rid, this.s.maxRows).changes;
-        this.total -= trimmed;
+        for (const rid of touched) {
+          const over = (this.counts.get(rid) ?? 0) - this.s.maxRows;
+          if (over <= 0) continue;
+          const n = st.trimRecord.run(rid, rid, this.s.maxRows).changes;
+          this.counts.set(rid, (this.counts.get(rid) ?? 0) - n);
+          this.total -= n;
+          trimmed += n;
+        }
         if (this.total > this.s.maxTotalRows) {
           const cut = st.nthOldest.get(this.total - this.s.maxTotalRows - 1) as { rowid: number } | undefined;
-          if (cut) {
-            const n = st.trimOldest.run(cut.rowid).changes;
-            trimmed += n;
-            this.total -= n;
-          }
+          if (cut) trimmed += this.deleteUpTo(cut.rowid);
         }
       })();
       this.lastError = '';
       this.send({ type: 'stored', id, count: rows.length, total: this.total, trimmed });
     } catch (e) {
       // The transaction rolled back: the batch is not stored (the main thread counts it dropped).
-      this.total = (this.db.prepare('SELECT count(*) AS n FROM history').get() as { n: number }).n;
+      try {
+        this.recount(this.db);
+      } catch {
+        /* still locked: counted again after the next successful write */
+      }
       this.fail('write', e);
       this.send({ type: 'failed', id, message: sqliteMessage(e, this.s.path) });
     }
@@ -180,8 +238,8 @@ class Writer {
     if (!force && now - this.lastAgeSweep < 1000) return;
     this.lastAgeSweep = now;
     try {
-      const n = this.stmts.trimAge.run(now - this.s.maxAgeMs).changes;
-      this.total -= n;
+      const upTo = this.lastOlderThan(now - this.s.maxAgeMs);
+      if (upTo > 0) this.db.transaction(() => this.deleteUpTo(upTo))();
       if (force || now - this.lastVacuum > 10_000) {
         this.lastVacuum = now;
         this.db.pragma('incremental_vacuum');
@@ -204,8 +262,23 @@ class Writer {
   }
 }
 
+/**
+ * Lowers this thread's scheduling priority (Linux: a thread id is a valid target of setpriority), so
+ * that on a busy machine the bridging thread gets the CPU first and the writer uses what is left;
+ * the bounded queue absorbs the delay. Elsewhere, or when refused, nothing changes.
+ */
+function niceThisThread(nice: number): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, nice);
+  } catch {
+    /* not Linux, or not allowed */
+  }
+}
+
 if (parentPort) {
   const port = parentPort;
+  niceThisThread(10);
   const w = new Writer(workerData as WriterSettings, (m) => port.postMessage(m));
   // Age retention also runs when no row arrives (a quiet gateway still forgets old history).
   const sweep = setInterval(() => w.retention(false), 1000);
