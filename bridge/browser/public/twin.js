@@ -111,25 +111,22 @@
     var Temp = A.key('climate.temp', 'Reading');
     var Hum = A.key('climate.hum', 'Reading');
     var Cmd = A.key('climate.cmd', 'Command');
+    // A device reading, observed: SingleLatest fed by linkFrom on the device's topic; the tap draws.
+    function observe(name, points) {
+      return function (r) {
+        return r
+          .buffer(A.singleLatest())
+          .linkFrom('mqtt://' + zone + '/' + name).withDeserializer(json).finish()
+          .tap(function (_ctx, reader) {
+            reader.each(function (v) { push(points, v); text(name + '-value', v.v.toFixed(1)); });
+          });
+      };
+    }
     var db = A.builder(rt)
       .nodeId(nodeId)
       .withConnector(connector)
-      .configure(Temp, function (r) {
-        return r
-          .buffer(A.singleLatest())
-          .linkFrom('mqtt://' + zone + '/temp').withDeserializer(json).finish()
-          .tap(function (_ctx, reader) {
-            reader.each(function (v) { push(twin.temps, v); text('temp-value', v.v.toFixed(1)); });
-          });
-      })
-      .configure(Hum, function (r) {
-        return r
-          .buffer(A.singleLatest())
-          .linkFrom('mqtt://' + zone + '/hum').withDeserializer(json).finish()
-          .tap(function (_ctx, reader) {
-            reader.each(function (v) { push(twin.hums, v); text('hum-value', v.v.toFixed(1)); });
-          });
-      })
+      .configure(Temp, observe('temp', twin.temps))
+      .configure(Hum, observe('hum', twin.hums))
       .configure(Cmd, function (r) {
         return r
           .buffer(A.mailbox())
