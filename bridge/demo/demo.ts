@@ -120,6 +120,8 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     ],
     remote: { tcp: `127.0.0.1:${o.aimxPort ?? 7350}`, ws: `127.0.0.1:${o.wsPort ?? 7351}` },
     dashboard: { host: '127.0.0.1', port: o.dashboardPort ?? 8080 },
+    // The readings' history, for `record query` and the dashboard's sparklines (gone with the demo).
+    history: { path: join(storage, 'history.db'), records: ['esp32.climate.*', 'pico.actuator.#'], max_age: '1h' },
     log: { level: 'warn' },
   });
   const gateway = new Gateway(config, {
