@@ -165,9 +165,10 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   print(`  AimX TCP      ${endpoints.aimx[0]}       (try: node bin/aimdb.mjs --connect ${endpoints.aimx[0]} record list)`);
   if (endpoints.aimx[1]) print(`  AimX WS       ${endpoints.aimx[1]}`);
   if (endpoints.dashboard) print(`  Dashboard     ${endpoints.dashboard}     Prometheus: ${endpoints.metrics}`);
-  if (endpoints.mqttWs) print(`  MQTT over WS  ${endpoints.mqttWs}`);
-  print(`  Browser twin  ${twin.url}     (the core in the page: live chart, commands to the ESP32)`);
   print('  Ctrl-C stops everything.');
+  print('');
+  print(`  Browser twin  ${twin.url}     (the core in a page: live chart of the ESP32, commands back to it)`);
+  if (endpoints.mqttWs) print(`  MQTT over WS  ${endpoints.mqttWs}     (the page's broker)`);
   print('');
 
   const reportTimer = setInterval(() => {
