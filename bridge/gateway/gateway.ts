@@ -100,7 +100,7 @@ export class Gateway {
     if (cfg.broker) this.brokerUrl = cfg.broker.url;
     else {
       const eb = cfg.embedded_broker;
-      this.broker = await startEmbeddedBroker(eb.host, eb.port, eb.ws_port !== undefined ? { port: eb.ws_port } : undefined);
+      this.broker = await startEmbeddedBroker(eb.host, eb.port, { ws: eb.ws_port !== undefined ? { port: eb.ws_port } : undefined });
       this.brokerUrl = this.broker.url;
       this.log('info', `embedded MQTT broker on ${this.broker.url}`);
     }
