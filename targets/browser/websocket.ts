@@ -14,7 +14,7 @@
  * memory grow (the client reconnects, and the links' bounded queues keep what they keep).
  */
 import type { ByteChunk, ByteStream, ByteStreamHandlers, SocketFactory } from '../../core/index.js';
-import { browserGlobal, BrowserWebSocket, BrowserWebSocketCtor } from './globals.js';
+import { browserGlobal, BrowserGlobal, BrowserWebSocket } from './globals.js';
 
 /** Options of {@link webSocketSockets}. */
 export interface WebSocketSocketsOptions {
@@ -24,8 +24,8 @@ export interface WebSocketSocketsOptions {
   secure?: boolean;
   /** Unsent bytes allowed on the socket before it is closed. Default 1 MiB. */
   maxBuffered?: number;
-  /** The WebSocket constructor (tests on Node pass `ws`). Default: the page's `WebSocket`. */
-  WebSocket?: BrowserWebSocketCtor;
+  /** The global object to use (tests on Node pass timers and the `ws` package's WebSocket). Default: the page's. */
+  host?: BrowserGlobal;
 }
 
 const OPEN = 1;
@@ -52,7 +52,8 @@ export function webSocketSockets(options?: WebSocketSocketsOptions): SocketFacto
   const maxBuffered = opts.maxBuffered || 1 << 20;
   return {
     connect: function (host: string, port: number, handlers: ByteStreamHandlers): ByteStream {
-      const Ctor = opts.WebSocket || browserGlobal().WebSocket;
+      const g = opts.host || browserGlobal();
+      const Ctor = g.WebSocket;
       let closed = false;
       let ws: BrowserWebSocket | null = null;
       function closeOnce(reason?: string) {
@@ -70,7 +71,6 @@ export function webSocketSockets(options?: WebSocketSocketsOptions): SocketFacto
       }
       const hostPart = host.indexOf(':') >= 0 ? '[' + host + ']' : host;
       const url = (opts.secure ? 'wss://' : 'ws://') + hostPart + ':' + port + path;
-      const g = browserGlobal();
       try {
         if (!Ctor) throw new Error('this page has no WebSocket');
         ws = new Ctor(url, 'mqtt');
