@@ -14,17 +14,10 @@ import { mqttConnector } from '../../core/mqtt/index.js';
 import { nodeRuntime } from '../../targets/node/index.js';
 import { chunkBytes, webSocketSockets, type BrowserWebSocketCtor } from '../../targets/browser/index.js';
 import { browserRuntime } from '../../targets/browser/runtime.js';
+import { until } from '../gateway/support.js';
 
 /** What a page offers the transport, from Node: timers and the `ws` package's WebSocket. */
 const host = { setTimeout: (f: () => void, ms: number) => setTimeout(f, ms), clearTimeout: (t: unknown) => clearTimeout(t as NodeJS.Timeout), WebSocket: WebSocket as unknown as BrowserWebSocketCtor };
-
-async function until(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('targets/browser WebSocket transport', function () {
   this.timeout(20000);

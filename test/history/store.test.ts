@@ -10,20 +10,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { checkHistoryConfig, HistoryStore, historyQueryHandler, type HistoryConfig } from '../../bridge/history/index.js';
+import { until } from '../gateway/support.js';
 
 function config(dir: string, over: Partial<HistoryConfig> & { raw?: Record<string, unknown> } = {}): HistoryConfig {
   const problems: string[] = [];
   const c = checkHistoryConfig({ path: path.join(dir, 'h.db'), flush_ms: 10, ...(over.raw ?? {}) }, (p, m) => problems.push(`${p}: ${m}`));
   expect(problems).to.deep.equal([]);
   return { ...c!, ...over, raw: undefined } as HistoryConfig;
-}
-
-async function until(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('bridge/history store (SQLite)', function () {
