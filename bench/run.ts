@@ -3,7 +3,7 @@
  * in the same run. Suites register here; a suite that needs a service (a broker, a worker) starts
  * and stops it itself on loopback.
  *
- * Usage: node --import tsx --expose-gc bench/run.ts [suite…]   (suites: core, sync, engines, gateway)
+ * Usage: node --import tsx --expose-gc bench/run.ts [suite…]   (suites: core, sync, engines, gateway, history)
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -68,6 +68,7 @@ async function main(): Promise<void> {
     ['sync', await optional('./sync.js', 'runSyncBenchmarks')],
     ['engines', engines],
     ['gateway', await optional('./gateway.js', 'runGatewayBenchmarks')],
+    ['history', await optional('./history.js', 'runHistoryBenchmarks')],
   ];
   for (const [name, suite] of suites) {
     if (wanted.length > 0 && !wanted.includes(name)) continue;

@@ -1,6 +1,7 @@
 // Rollup configurations for every device bundle (rollup.config.mjs imports bundleConfigs()):
 //
 //   dist/aimdb-core.js        the core alone, one ES5 CommonJS module (`require`, `Modules.addCached`)
+//   dist/aimdb-browser.js     the core + its MQTT client + targets/browser, one ES5 script (global `AimDB`)
 //   dist/<app>.<board>.js     each example app (examples/<app>/app.json) on each board it declares
 //                             (or the app folders given, e.g. a user's project built by `aimdb build`)
 //   dist/<app>.<board>.json   its report: bytes, JsVar estimate, budgets (read by `make sizes`/`flash`)
@@ -280,8 +281,8 @@ export const ES5_DIR = join(ROOT, 'build', 'es5');
  * folder plays no part.
  */
 function compileConfig(apps, buildDir) {
-  const input = [join(ROOT, 'core/index.ts'), join(ROOT, 'targets/espruino/index.ts'), join(ROOT, 'targets/jerryscript/index.ts')];
-  const include = ['core', 'targets/espruino', 'targets/jerryscript'].map((d) => join(ROOT, d, '**/*.ts'));
+  const input = [join(ROOT, 'core/index.ts'), join(ROOT, 'targets/espruino/index.ts'), join(ROOT, 'targets/jerryscript/index.ts'), join(ROOT, 'targets/browser/bundle.ts')];
+  const include = ['core', 'targets/espruino', 'targets/jerryscript', 'targets/browser'].map((d) => join(ROOT, d, '**/*.ts'));
   for (const app of apps) {
     input.push(join(app.dir, app.entry));
     include.push(join(app.dir, '**/*.ts'));
@@ -342,7 +343,9 @@ export function bundleConfigs(options = {}) {
   const apps = all.filter((a) => (!onlyApps || onlyApps.includes(a.name)) && a.boards.some((bn) => wanted(a, bn) && stale(a, bn)));
   const coreFile = join(outDir, 'aimdb-core.js');
   const withCore = options.core !== false && !onlyApps && !options.appDirs && !(options.skipFresh && newestInput([]) < mtime(coreFile));
-  if (apps.length === 0 && !withCore) return [];
+  const browserFile = join(outDir, 'aimdb-browser.js');
+  const withBrowser = options.core !== false && !onlyApps && !options.appDirs && !(options.skipFresh && newestInput([join(ROOT, 'targets/browser')]) < mtime(browserFile));
+  if (apps.length === 0 && !withCore && !withBrowser) return [];
   const configs = [compileConfig(apps, buildDir)];
   if (withCore) {
     configs.push({
@@ -360,6 +363,7 @@ export function bundleConfigs(options = {}) {
       },
     });
   }
+  if (withBrowser) configs.push(browserConfig(browserFile, buildDir));
   for (const app of apps) {
     for (const bn of app.boards) {
       const board = byName.get(bn);
@@ -415,6 +419,39 @@ function newestInput(more) {
 export function isFresh(app, board, outDir = join(ROOT, 'dist')) {
   const t = Math.min(mtime(join(outDir, `${app.name}.${board.name}.js`)), mtime(join(outDir, `${app.name}.${board.name}.json`)));
   return t > 0 && newestInput([app.dir, board.dir]) < t;
+}
+
+/**
+ * dist/aimdb-browser.js: the same ES5 core for a web page, as one script defining the global
+ * `AimDB`. Minified like the core (internal names mangled) and checked as ES5 with no helper; the
+ * Espruino checks do not apply (a browser hoists and has every built-in).
+ */
+function browserConfig(file, buildDir) {
+  return {
+    input: es5Path(join(ROOT, 'targets/browser/bundle.ts'), buildDir),
+    onwarn,
+    plugins: [deviceGuard()],
+    output: {
+      file,
+      format: 'iife',
+      name: 'AimDB',
+      exports: 'named',
+      strict: false,
+      generatedCode: { preset: 'es5', constBindings: false },
+      plugins: [
+        // Not `toplevel`: the IIFE's `var AimDB = …` is the bundle's whole point, not an unused name.
+        terser({ ...terserOptions('core'), toplevel: false }),
+        {
+          name: 'aimdb-browser-check',
+          renderChunk(code) {
+            const problems = checkArtifact(code, { espruino: false });
+            if (problems.length) this.error(`browser bundle fails the checks:\n  - ${problems.join('\n  - ')}`);
+            return null;
+          },
+        },
+      ],
+    },
+  };
 }
 
 /** Reads the report written next to a bundle (bytes, JsVar estimate, budgets). */

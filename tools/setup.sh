@@ -23,6 +23,11 @@ if [ "$want_npm" = 1 ]; then
     # `npm ci`: exactly the committed lock, which is never rewritten (an `npm install` would add
     # other platforms' optional Rollup packages to it and leave the tree dirty).
     echo "setup: installing npm packages (npm ci)"
+    # better-sqlite3 compiles from source when no prebuilt binary can be fetched; node-gyp then needs
+    # Node's headers, which ship beside the node binary (Debian: /usr/include/node): point it there
+    # instead of letting it download them.
+    node_prefix="$(dirname "$(dirname "$(command -v node)")")"
+    if [ -z "${npm_config_nodedir:-}" ] && [ -f "$node_prefix/include/node/node.h" ]; then export npm_config_nodedir="$node_prefix"; fi
     npm ci --no-audit --no-fund --loglevel=error
     touch "$stamp"
   fi

@@ -1,6 +1,7 @@
 /**
- * The demo (`make demo`, `aimdb demo`): the edge gateway with its embedded MQTT broker, and the two
- * example apps as simulated boards running their real firmware bundles from `dist/`:
+ * The demo (`make demo`, `aimdb demo`): the edge gateway with its embedded MQTT broker (TCP, and
+ * WebSocket for browsers), the browser twin page, and the two example apps as simulated boards
+ * running their real firmware bundles from `dist/`:
  * - `climate-sensor` on an ESP32, publishing over MQTT (its broker address is mapped to the
  *   embedded broker on loopback);
  * - `pico-actuator` on an Espruino Pico, serving AimX over COBS on a simulated UART to the gateway.
@@ -13,6 +14,7 @@ import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
 import type { ByteStream, ByteStreamHandlers } from '../../core/index.js';
 import { dialStream } from '../aimx/index.js';
+import { startTwinPage, type TwinPage } from '../browser/server.js';
 import { checkConfig } from '../gateway/config.js';
 import { Gateway, type GatewayEndpoints } from '../gateway/gateway.js';
 import { bootBundle, type EspruinoSim } from '../sim/espruino-sim.js';
@@ -25,6 +27,10 @@ export interface DemoOptions {
   aimxPort?: number;
   /** AimX WebSocket port. Default 7351. */
   wsPort?: number;
+  /** The embedded broker's MQTT over WebSocket port (the browser twin's broker). Default 9001. */
+  mqttWsPort?: number;
+  /** Port of the browser twin page. Default 8081. */
+  twinPort?: number;
   /** Dashboard and /metrics port. Default 8080. */
   dashboardPort?: number;
   /** AimX Unix socket (0600: its file mode is the credential). Default `aimdb.sock` in a fresh temp directory. */
@@ -45,6 +51,8 @@ export interface DemoOptions {
 export interface Demo {
   gateway: Gateway;
   endpoints: GatewayEndpoints;
+  /** The browser twin page (the core in a browser, over MQTT on WebSocket). */
+  twin: TwinPage;
   boards: { esp32: EspruinoSim; pico: EspruinoSim };
   /** The AimX token of the network transports. */
   token: string;
@@ -107,7 +115,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   const pico = bootBundle(picoCode, { board: 'PICO', jsVars: 5100, time: 'real', storageFile: join(storage, 'pico.json'), print: (l) => print(`  [pico] ${l}`) });
   const config = checkConfig({
     node_id: 'demo-edge',
-    embedded_broker: { host: '127.0.0.1', port: o.mqttPort ?? 1883 },
+    embedded_broker: { host: '127.0.0.1', port: o.mqttPort ?? 1883, ws_port: o.mqttWsPort ?? 9001 },
     devices: [
       { name: 'pico', transport: 'sim://pico' },
       {
@@ -123,6 +131,8 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     ],
     remote: { tcp: `127.0.0.1:${o.aimxPort ?? 7350}`, ws: `127.0.0.1:${o.wsPort ?? 7351}`, unix: unixSocket, token },
     dashboard: { host: '127.0.0.1', port: o.dashboardPort ?? 8080 },
+    // The readings' history, for `record query` and the dashboard's sparklines (gone with the demo).
+    history: { path: join(storage, 'history.db'), records: ['esp32.climate.*', 'pico.actuator.#'], max_age: '1h' },
     log: { level: 'warn' },
   });
   const gateway = new Gateway(config, {
@@ -142,6 +152,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     throw e;
   }
   const brokerPort = Number(new URL(endpoints.mqtt).port);
+  const twin = await startTwinPage({ mqttWs: endpoints.mqttWs!, zone: 'climate/zone-a', port: o.twinPort ?? 8081, distDir: dist });
 
   // The ESP32 firmware dials its site's broker; the simulation maps that address to ours.
   const esp32 = bootBundle(espCode, {
@@ -184,6 +195,9 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   if (endpoints.dashboard) print(`  Dashboard     ${endpoints.dashboard}#token=${token}     Prometheus: ${endpoints.metrics}`);
   print('  Ctrl-C stops everything.');
   print('');
+  print(`  Browser twin  ${twin.url}     (the core in a page: live chart of the ESP32, commands back to it)`);
+  if (endpoints.mqttWs) print(`  MQTT over WS  ${endpoints.mqttWs}     (the page's broker)`);
+  print('');
 
   const reportTimer = setInterval(() => {
     const d = db();
@@ -209,6 +223,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   return {
     gateway,
     endpoints,
+    twin,
     boards: { esp32, pico },
     token,
     unixSocket,
@@ -218,6 +233,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
       clearInterval(commandTimer);
       clearInterval(reportTimer);
       await operator.endAsync().catch(() => {});
+      await twin.close();
       esp32.kill();
       esp32.dispose();
       await gateway.stop();

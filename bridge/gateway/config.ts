@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { aimError, keyNameProblem } from '../../core/index.js';
+import { checkHistoryConfig, type HistoryConfig } from '../history/config.js';
 
 /** A record to mirror, declared instead of discovered. */
 export interface DeclaredRecord {
@@ -70,8 +71,11 @@ export interface EdgeConfig {
     cert?: string;
     key?: string;
   };
-  /** Where the embedded broker listens when no `broker` is given. Default 127.0.0.1:1883. */
-  embedded_broker: { host: string; port: number };
+  /**
+   * Where the embedded broker listens when no `broker` is given. Default 127.0.0.1:1883. `ws_port`
+   * adds MQTT over WebSocket (`ws://host:ws_port/mqtt`) for browser pages; absent: none.
+   */
+  embedded_broker: { host: string; port: number; ws_port?: number };
   devices: DeviceConfig[];
   /** Remote access (AimX) endpoints; each optional. */
   remote: { tcp?: string; ws?: string; unix?: string; token?: string; writable: string[] };
@@ -79,6 +83,8 @@ export interface EdgeConfig {
   dashboard: { enabled: boolean; host: string; port: number };
   /** Ownership claims across nodes: refuse a second producer of a key (default true). */
   ownership: { enabled: boolean; refuse: boolean };
+  /** History of chosen records in SQLite, answering `record.query` (bridge/history). Absent: none. */
+  history?: HistoryConfig;
 }
 
 /** The error thrown for a bad configuration: one line per problem in `problems`. */
@@ -239,7 +245,7 @@ function checkDevice(c: Checker, raw: Json, path: string, seen: Set<string>): De
 export function checkConfig(raw: unknown, file = '<inline>'): EdgeConfig {
   const c = new Checker(file);
   const top = c.obj((raw ?? {}) as Json, '') ?? {};
-  c.keys(top, '', ['node_id', 'prefix', 'log', 'broker', 'embedded_broker', 'devices', 'remote', 'dashboard', 'ownership']);
+  c.keys(top, '', ['node_id', 'prefix', 'log', 'broker', 'embedded_broker', 'devices', 'remote', 'dashboard', 'ownership', 'history']);
   const idTest = (s: string) => (/^[A-Za-z0-9_-]+$/.test(s) ? undefined : 'use letters, digits, - and _ only');
   const cfg: EdgeConfig = {
     node_id: c.str(top.node_id, 'node_id', 'edge', idTest)!,
@@ -269,8 +275,9 @@ export function checkConfig(raw: unknown, file = '<inline>'): EdgeConfig {
   }
   const eb = c.obj(top.embedded_broker, 'embedded_broker');
   if (eb) {
-    c.keys(eb, 'embedded_broker', ['host', 'port']);
+    c.keys(eb, 'embedded_broker', ['host', 'port', 'ws_port']);
     cfg.embedded_broker = { host: c.str(eb.host, 'embedded_broker.host', '127.0.0.1')!, port: c.int(eb.port, 'embedded_broker.port', 1883, 0, 65535) };
+    if (eb.ws_port !== undefined && eb.ws_port !== null) cfg.embedded_broker.ws_port = c.int(eb.ws_port, 'embedded_broker.ws_port', 0, 0, 65535);
   }
   if (top.devices !== undefined && top.devices !== null) {
     if (!Array.isArray(top.devices)) c.add('devices', `expected a list of devices, got ${describe(top.devices)}`);
@@ -306,6 +313,8 @@ export function checkConfig(raw: unknown, file = '<inline>'): EdgeConfig {
     c.keys(own, 'ownership', ['enabled', 'refuse']);
     cfg.ownership = { enabled: c.bool(own.enabled, 'ownership.enabled', true), refuse: c.bool(own.refuse, 'ownership.refuse', true) };
   }
+  const history = checkHistoryConfig(top.history, (path, msg) => c.add(path, msg));
+  if (history) cfg.history = history;
   if (c.problems.length > 0) {
     const e = aimError('INVALID_CONFIGURATION', `invalid gateway configuration (${c.problems.length} problem(s)):\n  - ${c.problems.join('\n  - ')}`) as unknown as ConfigError;
     e.problems = c.problems;

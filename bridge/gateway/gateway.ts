@@ -13,6 +13,7 @@ import { aimxServer, type AimxServer } from '../../core/aimx/index.js';
 import { nodeRuntime, type LogRecord } from '../../targets/node/index.js';
 import { dial, serveTcp, serveUnix, serveWs, type AimxListener, type MessageConn } from '../aimx/index.js';
 import { startDashboard, type Dashboard } from '../dashboard/index.js';
+import { HistoryStore, historyQueryHandler, type Row } from '../history/index.js';
 import { nodeMqttConnector, type NodeMqttConnector } from '../mqtt/index.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
 import { OwnershipGuard } from './ownership.js';
@@ -28,11 +29,15 @@ export interface GatewayOptions {
   onLog?: (record: LogRecord) => void;
   /** How long start() waits for each AimX device's first connection, ms. Default 3000. */
   discoveryTimeoutMs?: number;
+  /** Called with the rows of each batch the history store committed (durability checks). */
+  onHistoryStored?: (rows: Row[]) => void;
 }
 
 /** Where the running gateway can be reached. */
 export interface GatewayEndpoints {
   mqtt: string;
+  /** The embedded broker's MQTT over WebSocket (`embedded_broker.ws_port`). */
+  mqttWs?: string;
   aimx: string[];
   dashboard?: string;
   metrics?: string;
@@ -57,6 +62,8 @@ export class Gateway {
   private aimx: AimxServer | null = null;
   private listeners: AimxListener[] = [];
   private dashboard: Dashboard | null = null;
+  /** The history store (when `history` is configured). */
+  history: HistoryStore | null = null;
   /** Ownership claims of this node's MQTT topics (when `ownership.enabled`). */
   ownership: OwnershipGuard | null = null;
   private signatures = new Map<string, string>();
@@ -92,9 +99,14 @@ export class Gateway {
     const cfg = this.config;
     if (cfg.broker) this.brokerUrl = cfg.broker.url;
     else {
-      this.broker = await startEmbeddedBroker(cfg.embedded_broker.host, cfg.embedded_broker.port);
+      const eb = cfg.embedded_broker;
+      this.broker = await startEmbeddedBroker(eb.host, eb.port, { ws: eb.ws_port !== undefined ? { port: eb.ws_port } : undefined });
       this.brokerUrl = this.broker.url;
       this.log('info', `embedded MQTT broker on ${this.broker.url}`);
+    }
+    if (cfg.history) {
+      this.history = new HistoryStore(cfg.history, { log: (l, m) => this.log(l, m), onStored: this.options.onHistoryStored });
+      await this.history.start();
     }
     for (const dev of cfg.devices) {
       if (!dev.transport) continue;
@@ -119,6 +131,7 @@ export class Gateway {
   /** The endpoints, as URLs. */
   endpoints(): GatewayEndpoints {
     const e: GatewayEndpoints = { mqtt: this.brokerUrl, aimx: this.listeners.map((l) => l.url) };
+    if (this.broker?.wsUrl) e.mqttWs = this.broker.wsUrl;
     if (this.dashboard) {
       e.dashboard = this.dashboard.url;
       e.metrics = this.dashboard.url.replace(/\/$/, '') + '/metrics';
@@ -168,6 +181,7 @@ export class Gateway {
     db.start();
     this.db = db;
     this.builds++;
+    this.history?.attach(db);
     if (cfg.ownership.enabled) {
       this.ownership = new OwnershipGuard({
         url: this.brokerUrl,
@@ -179,7 +193,9 @@ export class Gateway {
       });
       await this.ownership.start(db);
     }
-    this.aimx = aimxServer(db, { token: cfg.remote.token, writable: cfg.remote.writable.length ? cfg.remote.writable : undefined, server: 'aimdb-edge' });
+    // `query` answers AimX `record.query` from the history store (absent: `internal`, as AimDB).
+    const aimxOptions = { token: cfg.remote.token, writable: cfg.remote.writable.length ? cfg.remote.writable : undefined, server: 'aimdb-edge', query: this.history ? historyQueryHandler(this.history) : undefined };
+    this.aimx = aimxServer(db, aimxOptions);
     if (cfg.remote.tcp) this.listeners.push(await serveTcp(this.aimx, hostPort(cfg.remote.tcp)));
     if (cfg.remote.ws) this.listeners.push(await serveWs(this.aimx, hostPort(cfg.remote.ws)));
     if (cfg.remote.unix) this.listeners.push(await serveUnix(this.aimx, { path: cfg.remote.unix }));
@@ -197,6 +213,7 @@ export class Gateway {
     this.dashboard = null;
     await this.ownership?.stop();
     this.ownership = null;
+    this.history?.detach();
     this.db?.stop();
     this.db = null;
   }
@@ -213,6 +230,8 @@ export class Gateway {
     if (this.rebuilding) await this.rebuilding.catch(() => {});
     await this.teardownDb();
     await Promise.all([...this.sessions.values()].map((s) => s.stop()));
+    await this.history?.stop();
+    this.history = null;
     if (this.broker) await this.broker.close();
     this.broker = null;
   }

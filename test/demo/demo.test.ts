@@ -43,7 +43,7 @@ describe('demo', function () {
   });
 
   it('serves the twins of both boards over AimX while it runs', async () => {
-    const demo = await startDemo({ print: () => {}, mqttPort: 0, aimxPort: 0, wsPort: 0, dashboardPort: 0, reportMs: 60000, commandMs: 60000 });
+    const demo = await startDemo({ print: () => {}, mqttPort: 0, mqttWsPort: 0, twinPort: 0, aimxPort: 0, wsPort: 0, dashboardPort: 0, reportMs: 60000, commandMs: 60000 });
     try {
       // The Unix socket asks no token (its 0600 file mode is the credential); TCP would.
       const unix = demo.endpoints.aimx.find((u) => u.startsWith('unix://'))!;

@@ -79,7 +79,7 @@ describe('gateway config', () => {
           ),
         ),
       ).to.deep.equal([
-        'edge.yaml: brokr: unknown key (expected one of: node_id, prefix, log, broker, embedded_broker, devices, remote, dashboard, ownership)',
+        'edge.yaml: brokr: unknown key (expected one of: node_id, prefix, log, broker, embedded_broker, devices, remote, dashboard, ownership, history)',
         'edge.yaml: node_id: use letters, digits, - and _ only',
         "edge.yaml: log.level: expected one of debug, info, warn, error, got string \"loud\"",
         "edge.yaml: broker.url: expected mqtt://host[:port] or mqtts://host[:port], got 'http://x'",

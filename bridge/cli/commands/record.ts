@@ -1,12 +1,15 @@
-/** `aimdb record list|get|set|drain`: the records of an AimDB instance. */
+/** `aimdb record list|get|set|drain|query`: the records of an AimDB instance. */
+import { parseDuration } from '../../history/config.js';
 import { compact, originText, table } from '../format.js';
 import { CliCommand, CliContext, UsageError } from '../registry.js';
 
-const USAGE = `Usage: aimdb record <list|get|set|drain> [args]
+const USAGE = `Usage: aimdb record <list|get|set|drain|query> [args]
   record list                     every record: buffer, origin, counters, writability
   record get <name>               the record's latest value (JSON)
   record set <name> <json>        write a value (the record must be writable), e.g. 21.5, '"auto"', '{"on":true}'
-  record drain <name> [--limit N] values since this connection's previous drain (first call opens the cursor)`;
+  record drain <name> [--limit N] values since this connection's previous drain (first call opens the cursor)
+  record query <pattern> [--since 10m] [--limit N]
+                                  stored history (gateway with history:), newest N per record (default 1), oldest first`;
 
 function need(ctx: CliContext, n: number, synopsis: string): void {
   if (ctx.args.length - 1 !== n) throw new UsageError(`expected ${synopsis}`, USAGE);
@@ -74,11 +77,43 @@ async function drain(ctx: CliContext): Promise<number> {
   return 0;
 }
 
+interface QueryReply {
+  records: Array<{ topic: string; payload: unknown; ts: number }>;
+  total: number;
+  truncated?: boolean;
+}
+
+async function query(ctx: CliContext): Promise<number> {
+  need(ctx, 1, 'record query <pattern> [--since 10m] [--limit N]');
+  const limit = ctx.flags.limit as number | undefined;
+  if (limit !== undefined && (limit % 1 !== 0 || limit < 1)) throw new UsageError('--limit must be a whole number ≥ 1', USAGE);
+  const params: { name: string; limit?: number; start?: number } = { name: ctx.args[1] };
+  if (limit !== undefined) params.limit = limit;
+  if (ctx.flags.since !== undefined) {
+    const ms = parseDuration(ctx.flags.since);
+    if (ms === undefined) throw new UsageError(`--since ${JSON.stringify(ctx.flags.since)}: expected a duration such as 90s, 10m, 24h or 7d`, USAGE);
+    params.start = Date.now() - ms;
+  }
+  const c = await ctx.connect();
+  const r = await c.call<QueryReply>('record.query', params);
+  if (ctx.json) {
+    ctx.out(JSON.stringify(r));
+    return 0;
+  }
+  for (const line of table(
+    ['TIME', 'RECORD', 'VALUE'],
+    r.records.map((x) => [new Date(x.ts).toISOString(), x.topic, compact(x.payload)]),
+  ))
+    ctx.out(line);
+  ctx.err(`${r.total} value(s)${r.truncated ? ' (cut to one frame: the oldest were left out)' : ''}`);
+  return 0;
+}
+
 export const command: CliCommand = {
   name: 'record',
   summary: 'list, read, write and drain records',
   usage: USAGE,
-  flags: { limit: 'number' },
+  flags: { limit: 'number', since: 'string' },
   async run(ctx) {
     const sub = ctx.args[0];
     switch (sub) {
@@ -90,9 +125,11 @@ export const command: CliCommand = {
         return set(ctx);
       case 'drain':
         return drain(ctx);
+      case 'query':
+        return query(ctx);
       case undefined:
-        throw new UsageError('missing subcommand (list, get, set or drain)', USAGE);
+        throw new UsageError('missing subcommand (list, get, set, drain or query)', USAGE);
     }
-    throw new UsageError(`unknown subcommand '${sub}' (list, get, set or drain)`, USAGE);
+    throw new UsageError(`unknown subcommand '${sub}' (list, get, set, drain or query)`, USAGE);
   },
 };

@@ -274,6 +274,35 @@ async function pollStatus() {
   );
 }
 
+/**
+ * Fills the sparklines from the gateway's history store (`record.query`), so a page opened on a
+ * running gateway shows each record's recent past at once. Without a store the server answers an
+ * error and the sparklines fill as values arrive.
+ */
+async function seedHistory(s) {
+  let reply;
+  try {
+    reply = await s.request('record.query', { name: '#', limit: state.config.historyLength });
+  } catch (e) {
+    return;
+  }
+  if (!reply || !Array.isArray(reply.records)) return;
+  for (const r of reply.records) if (state.cards.has(r.topic)) onValue(r.topic, r.payload);
+  // The subscription's snapshot repeats each record's current value, which the history already ends with.
+  for (const r of reply.records) seeded.set(r.topic, JSON.stringify(r.payload));
+}
+
+const seeded = new Map(); // key -> JSON of the last stored value drawn
+
+function onLiveValue(key, data) {
+  const last = seeded.get(key);
+  if (last !== undefined) {
+    seeded.delete(key);
+    if (JSON.stringify(data) === last) return;
+  }
+  onValue(key, data);
+}
+
 async function onReady(hello) {
   const s = state.sock;
   $('node').textContent = hello.node_id || '—';
@@ -285,7 +314,8 @@ async function onReady(hello) {
     buildCards(rows);
     state.lastPoll = 0;
     updateMetrics(rows, performance.now());
-    s.subscribe('#', (topic, data) => onValue(topic, data));
+    await seedHistory(s);
+    s.subscribe('#', (topic, data) => onLiveValue(topic, data));
     for (const k of state.values.keys()) state.dirty.add(k);
     scheduleRender();
   } catch (e) {
