@@ -8,6 +8,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { AimxServer } from '../../core/aimx/index.js';
 import { AimxListener, MessageConn, SEND_HIGH_WATER, newConn, serveConn } from './conn.js';
 import { MAX_FRAME_BYTES } from './framing.js';
+import { wsIo } from './limits.js';
 
 /** Options of {@link serveWs}. */
 export interface WsServeOptions {
@@ -31,6 +32,7 @@ export function wsConn(ws: WebSocket, peer: string, maxFrame = MAX_FRAME_BYTES):
     () => ws.close(1000),
     () => ws.bufferedAmount < SEND_HIGH_WATER,
   );
+  conn.io = wsIo(ws);
   ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     if (buf.length > maxFrame) return conn.onOversize();
