@@ -437,5 +437,17 @@ export function wsIo(ws: import('ws').WebSocket): ConnIo {
   };
 }
 
+/**
+ * True when a browser's `Origin` may open a WebSocket: none (not a browser: the CLI, a script), the
+ * page's own origin (same `Host`), or one of `allowed`. Browsers always send `Origin` on a WebSocket
+ * upgrade, so a page from another site cannot use a visitor's browser to reach the endpoint.
+ */
+export function originAllowed(req: import('node:http').IncomingMessage, allowed: readonly string[]): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true;
+  if (origin === 'http://' + req.headers.host || origin === 'https://' + req.headers.host) return true;
+  return allowed.includes(origin);
+}
+
 /** For type users: the session a gate serves. */
 export type { AimxSession };

@@ -8,7 +8,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { AimxServer } from '../../core/aimx/index.js';
 import { AimxListener, MessageConn, SEND_HIGH_WATER, newConn, serveConn } from './conn.js';
 import { MAX_FRAME_BYTES } from './framing.js';
-import { wsIo } from './limits.js';
+import { originAllowed, wsIo } from './limits.js';
 
 /** Options of {@link serveWs}. */
 export interface WsServeOptions {
@@ -20,6 +20,8 @@ export interface WsServeOptions {
   path?: string;
   /** Largest frame, in bytes. Default 65536. */
   maxFrame?: number;
+  /** Browser origins allowed besides the endpoint's own (see `originAllowed`). Default none. */
+  allowedOrigins?: string[];
 }
 
 /** Wraps an open WebSocket as a {@link MessageConn}. */
@@ -54,7 +56,7 @@ export async function serveWs(server: AimxServer, options: WsServeOptions = {}):
   });
   // ws closes the socket on messages over maxPayload; leave headroom so that we can answer with an
   // `oversize` error instead and keep the session.
-  const wss = new WebSocketServer({ server: http0, path, maxPayload: Math.max(maxFrame * 16, 1 << 20) });
+  const wss = new WebSocketServer({ server: http0, path, maxPayload: Math.max(maxFrame * 16, 1 << 20), verifyClient: (info: { req: http.IncomingMessage }) => originAllowed(info.req, options.allowedOrigins ?? []) });
   wss.on('connection', (ws, req) => {
     serveConn(server, wsConn(ws, `${req.socket.remoteAddress}:${req.socket.remotePort}`, maxFrame), { transport: 'ws' });
   });

@@ -28,10 +28,10 @@ describe('gateway config', () => {
         node_id: 'edge',
         prefix: 'aimdb',
         log: { level: 'info', format: 'text' },
-        embedded_broker: { host: '127.0.0.1', port: 1883 },
+        embedded_broker: { host: '127.0.0.1', port: 1883, users: [], anonymous: true, anonymous_publish: ['#'] },
         devices: [],
-        remote: { writable: [] },
-        dashboard: { enabled: false, host: '127.0.0.1', port: 8080 },
+        remote: { writable: [], insecure: false, allowed_origins: [], max_sessions: 8, login_timeout_ms: 10000, idle_timeout_ms: 300000 },
+        dashboard: { enabled: false, host: '127.0.0.1', port: 8080, allowed_hosts: [] },
         ownership: { enabled: true, refuse: true },
       });
     });
@@ -58,8 +58,10 @@ describe('gateway config', () => {
         reconnect_ms: 500,
         reconnect_max_ms: 10000,
         resync_ms: 1000,
+        schemas: {},
+        heartbeat_ms: 5000,
       });
-      expect(cfg.dashboard).to.deep.equal({ enabled: true, host: '127.0.0.1', port: 8081 });
+      expect(cfg.dashboard).to.deep.equal({ enabled: true, host: '127.0.0.1', port: 8081, allowed_hosts: [] });
     });
 
     it('names the file and the key of every mistake, all at once', () => {
@@ -102,7 +104,7 @@ describe('gateway config', () => {
       ).to.deep.equal([
         "<inline>: devices[0].records[0].key: key 'a b' contains whitespace or a wildcard (* # +)",
         '<inline>: devices[0].records[0].buffer: expected one of spmc_ring, single_latest, mailbox, got string "queue"',
-        '<inline>: devices[0].records[0].capacity: expected an integer from 1 to 1000000, got number 0',
+        '<inline>: devices[0].records[0].capacity: expected an integer from 1 to 65536, got number 0',
         '<inline>: devices[0].records[1]: expected a mapping, got string "x"',
       ]);
     });
