@@ -108,6 +108,15 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((g) => g.stop()));
 }
 
+/** A TCP port free now on 127.0.0.1 (for endpoints that must keep their port across a rebuild). */
+export async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
 /** MB, one decimal. */
 export function mb(bytes: number): number {
   return Math.round((bytes / 1048576) * 10) / 10;
