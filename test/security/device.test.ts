@@ -126,7 +126,7 @@ describe('security: a lying device', function () {
     expect((await keys(url)).filter((k) => /space|hash|huge|big|fake/.test(k))).to.deep.equal([]);
     // Reconnect with a changed list (more bad rows, a duplicate): the gateway rebuilds.
     dev.drop();
-    await until(async () => (await keys(url).catch(() => [])).includes('evil.ok.other'), 10000, 'rebuilt twins');
+    await until(async () => (await keys(url).catch((): string[] => [])).includes('evil.ok.other'), 10000, 'rebuilt twins');
     const after = g.rss();
     const warnings = g.log.filter((l) => l.includes('skipped')).length;
     expect(g.alive()).to.equal(true);
