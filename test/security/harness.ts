@@ -35,12 +35,14 @@ export interface GatewayProc {
 const running = new Set<GatewayProc>();
 
 /** Starts `aimdb edge` on a config object; resolves with its endpoints once it runs. */
-export async function startGateway(config: unknown, timeoutMs = 20000): Promise<GatewayProc> {
+export async function startGateway(config: unknown, o: { env?: { [k: string]: string }; text?: string; timeoutMs?: number } = {}): Promise<GatewayProc> {
+  const timeoutMs = o.timeoutMs ?? 20000;
   const dir = fs.mkdtempSync(path.join(tmpdir(), 'aimdb-sec-'));
   const file = path.join(dir, 'edge.json');
-  fs.writeFileSync(file, JSON.stringify(config));
-  const env = { ...process.env };
+  fs.writeFileSync(file, o.text ?? JSON.stringify(config));
+  const env: { [k: string]: string | undefined } = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('AIMDB_')) delete env[k];
+  Object.assign(env, o.env ?? {});
   const proc = spawn(process.execPath, [`--max-old-space-size=${HEAP_MB}`, '--import', 'tsx', path.join(ROOT, 'bridge/cli/main.ts'), '--json', 'edge', '--config', file], {
     cwd: ROOT,
     env,
