@@ -159,5 +159,10 @@ p('Fixed after the harness found them: a Mailbox command published while the gat
   '(`test/faults/resync.test.ts`).');
 p();
 
+// The security section has its own generator (test/security/report.ts): carry it over as it is.
+const previous = existsSync(outFile) ? readFileSync(outFile, 'utf8') : '';
+const secStart = previous.indexOf('<!-- security:begin -->');
+const secEnd = previous.indexOf('<!-- security:end -->');
+if (secStart >= 0 && secEnd > secStart) lines.push(previous.slice(secStart, secEnd + '<!-- security:end -->'.length), '');
 writeFileSync(outFile, lines.join('\n'));
 console.log(`guarantees: wrote ${outFile} (${scenarios.length} scenarios${soak ? ', soak' : ''})`);
