@@ -13,6 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { AimxConnection } from '../../bridge/aimx/client.js';
 import { tcpConn } from '../../bridge/aimx/tcp.js';
 import type { GatewayEndpoints } from '../../bridge/gateway/gateway.js';
+import { serveTcp, type AimxListener } from '../../bridge/aimx/index.js';
+import { aimxServer } from '../../core/aimx/index.js';
+import { builder, key, mailbox, ring, type Database } from '../../core/index.js';
+import { nodeRuntime } from '../../targets/node/index.js';
+export { freePort } from '../mqtt/helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const RESULTS_FILE = path.join(ROOT, 'artifacts/security.json');
@@ -110,13 +115,30 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((g) => g.stop()));
 }
 
-/** A TCP port free now on 127.0.0.1 (for endpoints that must keep their port across a rebuild). */
-export async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
+/** The device's command record (a writable Mailbox) and its ring of readings. */
+export const Cmd = key<{ open: boolean }>('actuator.cmd', 'Cmd');
+export const Temp = key<{ c: number }>('sensor.temp', 'Temp');
+
+/** A real device database (`actuator.cmd`, and `sensor.temp` when asked) served over AimX TCP. */
+export async function realDevice(nodeId: string, withTemp: boolean): Promise<{ db: Database; url: string; commands: unknown[]; listener: AimxListener }> {
+  const commands: unknown[] = [];
+  const b = builder(nodeRuntime({ sink: () => {} })).nodeId(nodeId);
+  if (withTemp) b.configure(Temp, (r) => r.buffer(ring(16)));
+  const db = b
+    .configure(Cmd, (r) =>
+      r
+        .buffer(mailbox())
+        .remote({ writable: true })
+        .tap((_ctx, c) => {
+          c.each((v) => {
+            commands.push(v);
+          });
+        }),
+    )
+    .build();
+  db.start();
+  const listener = await serveTcp(aimxServer(db), { port: 0 });
+  return { db, url: listener.url, commands, listener };
 }
 
 /** MB, one decimal. */

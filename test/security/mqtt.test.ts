@@ -12,40 +12,13 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
-import { builder, key, mailbox, ring, type Database } from '../../core/index.js';
 import { wrapSeq } from '../../core/mqtt/policy.js';
-import { nodeRuntime } from '../../targets/node/index.js';
-import { serveTcp, type AimxListener } from '../../bridge/aimx/index.js';
-import { aimxServer } from '../../core/aimx/index.js';
 import { envelopeLength } from '../../core/mqtt/index.js';
-import { freePort, recordAttack, sleep, startGateway, stopAll, until, type GatewayProc } from './harness.js';
+import { Temp, freePort, realDevice, recordAttack, sleep, startGateway, stopAll, until, type GatewayProc } from './harness.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TOKEN = 'sec-token-mqtt-93ad';
-const Temp = key<{ c: number }>('sensor.temp', 'Temp');
-const Cmd = key<{ open: boolean }>('actuator.cmd', 'Cmd');
-
-/** A real device database served over AimX TCP. */
-async function device(): Promise<{ db: Database; url: string; commands: unknown[]; listener: AimxListener }> {
-  const commands: unknown[] = [];
-  const db = builder(nodeRuntime({ sink: () => {} }))
-    .nodeId('dev')
-    .configure(Temp, (r) => r.buffer(ring(16)))
-    .configure(Cmd, (r) =>
-      r
-        .buffer(mailbox())
-        .remote({ writable: true })
-        .tap((_ctx, c) => {
-          c.each((v) => {
-            commands.push(v);
-          });
-        }),
-    )
-    .build();
-  db.start();
-  const listener = await serveTcp(aimxServer(db), { port: 0 });
-  return { db, url: listener.url, commands, listener };
-}
+const device = () => realDevice('dev', true);
 
 const strip = (p: Buffer) => p.subarray(envelopeLength(p, [0])).toString('utf8');
 

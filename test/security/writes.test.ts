@@ -8,38 +8,13 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { builder, key, mailbox, type Database } from '../../core/index.js';
-import { aimxServer } from '../../core/aimx/index.js';
 import { cobsDecode, cobsEncodeText } from '../../core/codec/cobs.js';
 import { encodeReq } from '../../core/aimx/frame.js';
 import { utf8Decode } from '../../core/bytes.js';
-import { nodeRuntime } from '../../targets/node/index.js';
-import { serveTcp, type AimxListener } from '../../bridge/aimx/index.js';
 import { DIST, REFERENCE_HOST, ROOT, runOnEngine } from '../targets/helpers.js';
-import { legitClient, recordAttack, sleep, startGateway, stopAll, until } from './harness.js';
+import { legitClient, realDevice, recordAttack, sleep, startGateway, stopAll, until } from './harness.js';
 
 const TOKEN = 'sec-token-writes-5e1c';
-const Cmd = key<{ open: boolean }>('actuator.cmd', 'Cmd');
-
-async function device(): Promise<{ db: Database; commands: unknown[]; listener: AimxListener }> {
-  const commands: unknown[] = [];
-  const db = builder(nodeRuntime({ sink: () => {} }))
-    .nodeId('pico')
-    .configure(Cmd, (r) =>
-      r
-        .buffer(mailbox())
-        .remote({ writable: true })
-        .tap((_ctx, c) => {
-          c.each((v) => {
-            commands.push(v);
-          });
-        }),
-    )
-    .build();
-  db.start();
-  return { db, commands, listener: await serveTcp(aimxServer(db), { port: 0 }) };
-}
-
 describe('security: writes are checked', function () {
   this.timeout(120000);
   const cleanup: Array<() => unknown> = [];
@@ -49,7 +24,7 @@ describe('security: writes are checked', function () {
   });
 
   it('6. the gateway refuses commands that do not match the declared shape, over AimX and MQTT, and says accepted', async () => {
-    const dev = await device();
+    const dev = await realDevice('pico', false);
     cleanup.push(() => dev.listener.close(), () => dev.db.stop());
     const g = await startGateway({
       node_id: 'edge-w',
@@ -57,7 +32,7 @@ describe('security: writes are checked', function () {
       devices: [
         {
           name: 'pico',
-          transport: dev.listener.url,
+          transport: dev.url,
           resync_ms: 0,
           schemas: { 'actuator.cmd': { type: 'object', required: ['open'], properties: { open: { type: 'boolean' } }, additionalProperties: false } },
         },
