@@ -17,7 +17,7 @@ import { WebSocketServer } from 'ws';
 import { aimxServer } from '../../core/aimx/index.js';
 import type { AimxDatabase, AimxServer } from '../../core/aimx/index.js';
 import { serveConn } from '../aimx/conn.js';
-import { originAllowed } from '../aimx/limits.js';
+import { gateOf, originAllowed } from '../aimx/limits.js';
 import { wsConn } from '../aimx/ws.js';
 import { DeviceStatus, MetricsSource, PrometheusExtra, prometheusHandler } from '../metrics/prometheus.js';
 import { Asset, loadAssets } from './assets.js';
@@ -107,7 +107,7 @@ export function statusDocument(db: DashboardDatabase, devices: DeviceStatus[], a
     links,
     scheduler: db.schedulerStats ? db.schedulerStats() : null,
     joins: db.joinStats ? db.joinStats() : [],
-    aimx: aimx ? { sessions: aimx.sessionCount, refused: aimx.refused } : null,
+    aimx: aimx ? { sessions: aimx.sessionCount, refused: aimx.refused + gateOf(aimx).stats.refused } : null,
     process: { rss: mem.rss, heap_used: mem.heapUsed },
   };
 }
@@ -168,7 +168,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   loop.enable();
   const extra = (): PrometheusExtra => {
     const e: PrometheusExtra = { devices: readDevices(db, devices) };
-    if (aimx) e.aimx = { sessions: aimx.sessionCount, refused: aimx.refused };
+    if (aimx) e.aimx = { sessions: aimx.sessionCount, refused: aimx.refused + gateOf(aimx).stats.refused };
     return e;
   };
   const metrics = prometheusHandler(db, { extra, eventLoopDelay: loop });
