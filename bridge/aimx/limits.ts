@@ -6,7 +6,8 @@
  * - **Output is bounded.** Replies, errors and events all count: past `highWater` buffered bytes the
  *   connection stops reading (the peer's own sends block, nothing more is parsed or answered), it
  *   reads again once the buffer drained below half of it; past `hardLimit` it is closed.
- * - **Login.** A connection that has not passed `hello` within `loginTimeoutMs`, or that sends more
+ * - **Login.** A connection that has not passed `hello` (or, with no token, sent anything) within
+ *   `loginTimeoutMs`, or that sends more
  *   than `maxPreAuthFrames` frames before it does, is closed. Sessions that have not logged in are
  *   counted apart from logged-in ones (`maxPending` per pool, `maxPendingPerPeer` per address), so
  *   they never take the slots of authenticated clients (`maxSessions`).
@@ -298,8 +299,10 @@ export class AimxGate {
       }
     };
 
+    // Also without a token: a connection that has sent nothing by then is not a client.
+    let framesSeen = 0;
     const loginTimer = setTimeout(() => {
-      if (!ended && !session.authenticated) drop('loginTimeouts');
+      if (!ended && (!session.authenticated || framesSeen === 0)) drop('loginTimeouts');
     }, L.loginTimeoutMs);
     loginTimer.unref();
     let idleTimer: NodeJS.Timeout | null = null;
@@ -318,6 +321,7 @@ export class AimxGate {
 
     const process1 = (t: string): void => {
       lastFrame = Date.now();
+      framesSeen++;
       const wasAuth = session.authenticated;
       if (!wasAuth && ++preAuthFrames > L.maxPreAuthFrames) return drop('preAuthFlood');
       const failuresBefore = session._authFailures;
