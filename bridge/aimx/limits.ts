@@ -107,6 +107,11 @@ export const DEFAULT_LIMITS: AimxLimits = {
   logEveryMs: 60_000,
 };
 
+/** Frames one connection may have handled in one turn of the event loop before it yields. */
+const FRAMES_PER_TURN = 64;
+/** Frames a logged-in connection may have waiting (the rest of one read chunk: at most 64 KiB of 4-byte frames). */
+const MAX_HELD = 16384 + 64;
+
 /** The address part of a peer description (`127.0.0.1:5000` → `127.0.0.1`, `[::1]:5` → `::1`). */
 export function peerAddress(peer: string): string {
   if (peer.startsWith('unix:')) return peer;
@@ -269,7 +274,7 @@ export class AimxGate {
       if (hard && conn.io) conn.io.destroy();
       else conn.close();
     };
-    const readingWanted = (): boolean => !paused && holdTimer === null;
+    const readingWanted = (): boolean => !paused && holdTimer === null && !yielding;
     const setReading = (): void => {
       if (!conn.io) return;
       if (readingWanted()) conn.io.resume();
@@ -353,7 +358,14 @@ export class AimxGate {
         } else enter('pending');
       }
     };
-    /** Frames of a not-logged-in session wait while its address is in a token backoff. */
+    /**
+     * Frames wait in `held` (reading paused) while the session's address is in a token backoff
+     * (not logged in yet), and past {@link FRAMES_PER_TURN} frames in one turn of the event loop, so
+     * that one flooding connection shares the loop with the others instead of holding it.
+     */
+    let turn = 0;
+    let turnReset = false;
+    let yielding = false;
     const flush = (): void => {
       while (!ended && held.length > 0) {
         const wait = session.authenticated ? 0 : this.peerState(addr).until - Date.now();
@@ -369,19 +381,42 @@ export class AimxGate {
           }
           return;
         }
+        if (turn >= FRAMES_PER_TURN) {
+          if (!yielding) {
+            yielding = true;
+            setReading();
+            setImmediate(() => {
+              yielding = false;
+              turn = 0;
+              setReading();
+              flush();
+            });
+          }
+          return;
+        }
+        turn++;
         process1(held.shift()!);
       }
     };
     conn.onMessage = (t) => {
       if (ended) return;
-      if (holdTimer || (!session.authenticated && this.peerState(addr).until > Date.now())) {
-        this.stats.throttled++;
-        // Reading is paused while held: only the rest of the chunk already read can arrive.
-        if (held.length >= L.maxPreAuthFrames) return drop('preAuthFlood');
+      if (!turnReset) {
+        turnReset = true;
+        setImmediate(() => {
+          turnReset = false;
+          if (!yielding) turn = 0;
+        });
+      }
+      const backoff = !session.authenticated && this.peerState(addr).until > Date.now();
+      if (held.length > 0 || holdTimer || yielding || backoff || turn >= FRAMES_PER_TURN) {
+        if (backoff) this.stats.throttled++;
+        // Reading is paused meanwhile: only the rest of the chunk already read can arrive (bounded).
+        if (held.length >= (session.authenticated ? MAX_HELD : L.maxPreAuthFrames)) return drop('preAuthFlood');
         held.push(t);
         flush();
         return;
       }
+      turn++;
       process1(t);
     };
     conn.onOversize = () => {

@@ -50,7 +50,11 @@ async function flood(socket: net.Socket, frame: Buffer, totalBytes: number, ms: 
   while (!closed && written < totalBytes && Date.now() < end) {
     const ok = socket.write(chunk);
     written += chunk.length;
-    if (!ok) await Promise.race([new Promise((r) => socket.once('drain', r)), sleep(100)]);
+    if (!ok) {
+      let onDrain = () => {};
+      await Promise.race([new Promise<void>((r) => socket.once('drain', (onDrain = r))), sleep(100)]);
+      socket.off('drain', onDrain);
+    }
     if ((written & 0xfffff) < chunk.length) peakRss = Math.max(peakRss, g.rss());
   }
   // The attack is over: read again, so that a close by the gateway (FIN or RST) is noticed.
