@@ -101,7 +101,7 @@ describe('security: safe defaults', function () {
       item: 8,
       title: 'Configurations that would open the gateway',
       attack: `remote.tcp on 0.0.0.0 without a token; AIMDB_REMOTE__TOKEN=null; token: null; a ${Math.round(JSON.stringify(big).length / 1048576)} MB config of 40,000 devices`,
-      outcome: `all refused at start ("${noToken.split('\n').find((l) => l.includes('token')) ?? noToken}"); the oversized file in ${oversizedMs} ms (process start included); with insecure: true it runs and logs a warning`,
+      outcome: `all refused at start (exit 2; "${/remote\.token: ([^|]*)/.exec(noToken)?.[1]?.trim() ?? noToken}"; "${/remote\.token: ([^|]*)/.exec(nullToken)?.[1]?.trim() ?? nullToken}"); the oversized file in ${oversizedMs} ms (process start included); with insecure: true it runs and logs a warning`,
     });
   });
 });
