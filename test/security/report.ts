@@ -1,6 +1,6 @@
 /**
  * Writes the security section of docs/GUARANTEES.md from artifacts/security.json (what the last run
- * of test/security measured): `node --import tsx test/security/report.ts`, or `make security`.
+ * of test/security measured): `node --import tsx test/security/report.ts`.
  * The section sits between `<!-- security:begin -->` and `<!-- security:end -->`; the rest of the
  * file is tools/guarantees.mjs's, which carries this section over when it regenerates.
  */
