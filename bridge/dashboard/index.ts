@@ -168,7 +168,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   loop.enable();
   const extra = (): PrometheusExtra => {
     const e: PrometheusExtra = { devices: readDevices(db, devices) };
-    if (aimx) e.aimx = { sessions: aimx.sessionCount, refused: aimx.refused + gateOf(aimx).stats.refused };
+    if (aimx) {
+      const g = gateOf(aimx).stats;
+      e.aimx = { sessions: aimx.sessionCount, refused: aimx.refused + g.refused, closed: { login_timeout: g.loginTimeouts, frames_before_login: g.preAuthFlood, idle: g.idleClosed, output_overflow: g.outputOverflow, output_paused: g.outputPaused, auth_failures: g.authFailures, throttled: g.throttled } };
+    }
     return e;
   };
   const metrics = prometheusHandler(db, { extra, eventLoopDelay: loop });

@@ -268,6 +268,10 @@ describe('security: AimX endpoints under attack', function () {
     const legit = await servedThroughout(url, TOKEN, Promise.all([guesser(), guesser(), guesser(), guesser()]));
     await sleep(300);
     const perSecond = answered / (windowMs / 1000);
+    // What Prometheus sees of it.
+    const metrics = await (await fetch(g.endpoints.dashboard + 'metrics', { headers: { authorization: 'Bearer ' + TOKEN } })).text();
+    const failuresMetric = Number(/aimdb_aimx_limit_events_total\{event="auth_failures"\} (\d+)/.exec(metrics)?.[1] ?? -1);
+    expect(failuresMetric, 'failed tokens in /metrics').to.equal(answered);
     const lines = g.log.filter((l) => /token|connection limits/.test(l)).length;
     expect(g.alive()).to.equal(true);
     expect(perSecond, 'guesses answered per second').to.be.below(10);
@@ -278,7 +282,7 @@ describe('security: AimX endpoints under attack', function () {
       item: 7,
       title: 'Token guessing over reconnects',
       attack: `4 parallel guessers from one address, ${attempts} connections in ${windowMs / 1000} s, 3 guesses each`,
-      outcome: `${answered} guesses answered (${perSecond.toFixed(1)}/s; exponential backoff per address, 250 ms doubling to 10 s); ${lines} log line(s)`,
+      outcome: `${answered} guesses answered (${perSecond.toFixed(1)}/s; exponential backoff per address, 250 ms doubling to 10 s); ${lines} log line(s); /metrics aimdb_aimx_limit_events_total{event="auth_failures"} ${failuresMetric}`,
       legit,
     });
   });
