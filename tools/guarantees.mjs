@@ -132,7 +132,7 @@ p();
 p('| Target | Property |');
 p('|---|---|');
 p('| COBS `cobsDecode`, `CobsFrameReader` | never throws; inverts `cobsEncode`; under any chunking every delimited run is counted exactly once as a frame, a corrupt frame or an overflow (checked against an oracle); frames survive surrounding garbage |');
-p('| AimX `parseFrame`, `AimxSession.receive`, `AimxClient.receive` | never throw; every frame counted (`frames`, `badFrames`); no frame makes the session fail internally; delivered events strictly increase in `seq` |');
+p('| AimX `parseFrame`, `AimxSession.receive`, `AimxClient.receive` | never throw; every frame counted (`frames`, `badFrames`); no frame makes the session fail internally; delivered events increase in `seq` except at a counted restart (back to 1, or a step of 2^20 or more) |');
 p('| MQTT `MqttDecoder` (MCU client) | never throws on arbitrary bytes; at most one error, then halted until reset; any chunking of valid packets decodes exactly; recovers after reset |');
 p('| Gateway `checkConfig` | any JSON: a config or a ConfigError (`INVALID_CONFIGURATION`) listing string problems, never another exception |');
 p('| Twin deserializers (`jsonPayload` on MQTT inbound routes) | `deliver` never throws; received = produced + decodeErrors exactly |');
@@ -162,5 +162,10 @@ p('Fixed after the harness found them: a Mailbox command published while the gat
   '(`test/faults/resync.test.ts`).');
 p();
 
+// The security section has its own generator (test/security/report.ts): carry it over as it is.
+const previous = existsSync(outFile) ? readFileSync(outFile, 'utf8') : '';
+const secStart = previous.indexOf('<!-- security:begin -->');
+const secEnd = previous.indexOf('<!-- security:end -->');
+if (secStart >= 0 && secEnd > secStart) lines.push(previous.slice(secStart, secEnd + '<!-- security:end -->'.length), '');
 writeFileSync(outFile, lines.join('\n'));
 console.log(`guarantees: wrote ${outFile} (${scenarios.length} scenarios${soak ? ', soak' : ''})`);

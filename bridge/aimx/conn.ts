@@ -2,7 +2,8 @@
  * A message connection: the one shape every Node AimX transport reduces to (one text per frame).
  * Servers bind it to a core session; clients bind it to an {@link AimxClient}.
  */
-import type { AimxServer, SessionOpenOptions } from '../../core/aimx/index.js';
+import type { AimxServer } from '../../core/aimx/index.js';
+import { gateOf, socketIo, type ConnIo, type GateOpenOptions } from './limits.js';
 
 /** One side of a framed connection. Handlers are assigned by whoever binds it. */
 export interface MessageConn {
@@ -20,6 +21,8 @@ export interface MessageConn {
   onClose: (reason?: string) => void;
   /** Peer description for logs. */
   readonly peer: string;
+  /** Flow control, when the transport has it (the output bound of bridge/aimx/limits.ts uses it). */
+  io?: ConnIo;
 }
 
 /** Default send-buffer high-water mark, in bytes: beyond it subscription events are dropped. */
@@ -40,21 +43,11 @@ export function newConn(peer: string, send: (t: string) => void, close: () => vo
 
 /**
  * Serves AimX on an accepted connection: opens a session (or refuses the connection when the
- * server is full: one `denied` reply, then close) and routes frames both ways.
+ * server is full: one `denied` reply, then close) and routes frames both ways, under the server's
+ * connection limits (login deadline, output bound, token backoff: bridge/aimx/limits.ts).
  */
-export function serveConn(server: AimxServer, conn: MessageConn, options: SessionOpenOptions): void {
-  const session = server.open(
-    { send: (t) => conn.send(t), close: () => conn.close(), canSend: () => conn.canSend() },
-    { transport: options.transport, peer: conn.peer, trusted: options.trusted },
-  );
-  if (!session) {
-    conn.send(server.refusalFrame());
-    conn.close();
-    return;
-  }
-  conn.onMessage = (t) => session.receive(t);
-  conn.onOversize = () => session.frameError('oversize');
-  conn.onClose = () => session.close();
+export function serveConn(server: AimxServer, conn: MessageConn, options: GateOpenOptions): void {
+  gateOf(server).serve(conn, options);
 }
 
 /** A listening AimX endpoint. */
@@ -93,6 +86,7 @@ export function socketConn(
     },
     () => socket.writableLength < SEND_HIGH_WATER,
   );
+  conn.io = socketIo(socket);
   const dec = decoder(
     (t) => conn.onMessage(t),
     () => conn.onOversize(),

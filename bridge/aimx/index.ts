@@ -23,3 +23,5 @@ export type { Endpoint } from './endpoint.js';
 export { AimxConnection, connectAimx, dial } from './client.js';
 export type { Welcome, DrainReply, ConnectOptions } from './client.js';
 export { serveAimx } from './serve.js';
+export { setAimxLimits, gateOf, AimxGate, DEFAULT_LIMITS, peerAddress } from './limits.js';
+export type { AimxLimits, GateStats, ConnIo } from './limits.js';

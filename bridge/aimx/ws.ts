@@ -13,6 +13,7 @@ import { AIMX_VERSION, type AimxServer } from '../../core/aimx/index.js';
 import { checkUpgrade, VERSION_PARAM } from './auth.js';
 import { AimxListener, MessageConn, SEND_HIGH_WATER, newConn, serveConn } from './conn.js';
 import { MAX_FRAME_BYTES } from './framing.js';
+import { originAllowed, wsIo } from './limits.js';
 
 /** Options of {@link serveWs}. */
 export interface WsServeOptions {
@@ -26,6 +27,8 @@ export interface WsServeOptions {
   aliases?: string[];
   /** Largest frame, in bytes. Default 65536. */
   maxFrame?: number;
+  /** Browser origins allowed besides the endpoint's own (see `originAllowed`). Default none. */
+  allowedOrigins?: string[];
 }
 
 /** Wraps an open WebSocket as a {@link MessageConn}. */
@@ -38,6 +41,7 @@ export function wsConn(ws: WebSocket, peer: string, maxFrame = MAX_FRAME_BYTES):
     () => ws.close(1000),
     () => ws.bufferedAmount < SEND_HIGH_WATER,
   );
+  conn.io = wsIo(ws);
   ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     if (buf.length > maxFrame) return conn.onOversize();
@@ -73,7 +77,8 @@ export async function serveWs(server: AimxServer, options: WsServeOptions = {}):
     sendHttp(res, 404, 'text/plain', 'not found\n');
   });
   http0.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
-    const verdict = checkUpgrade(req, server, paths);
+    // A page of another site must not reach AimX through the visitor's browser: Origin first.
+    const verdict = originAllowed(req, options.allowedOrigins ?? []) ? checkUpgrade(req, server, paths) : { status: 403, body: 'origin not allowed\n', trusted: false };
     if (verdict.status !== 101) {
       const reason = http.STATUS_CODES[verdict.status] ?? '';
       socket.end(`HTTP/1.1 ${verdict.status} ${reason}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(verdict.body)}\r\nconnection: close\r\n\r\n${verdict.body}`);

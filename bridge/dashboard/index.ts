@@ -8,13 +8,16 @@
  * The WebSocket endpoint reuses the AimX transport of `bridge/aimx/ws.ts` (`wsConn` + `serveConn`)
  * on this server's `upgrade` event, so the page and its data share one origin and one port.
  */
+import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import type net from 'node:net';
+import net from 'node:net';
+import { hostname } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { WebSocketServer } from 'ws';
 import { aimxServer } from '../../core/aimx/index.js';
 import type { AimxDatabase, AimxServer } from '../../core/aimx/index.js';
 import { serveConn } from '../aimx/conn.js';
+import { gateOf, originAllowed } from '../aimx/limits.js';
 import { wsConn } from '../aimx/ws.js';
 import { DeviceStatus, MetricsSource, PrometheusExtra, prometheusHandler } from '../metrics/prometheus.js';
 import { Asset, loadAssets } from './assets.js';
@@ -54,6 +57,17 @@ export interface DashboardOptions {
    * {@link DeviceStatus} or the gateway's `{device, state, since, …}`. Default: none (see `setDevices`).
    */
   devices?: DevicesSource;
+  /**
+   * Token the data endpoints (`/api/status`, `/metrics`) require as `Authorization: Bearer <token>`
+   * (the page sends the one from its `#token=` fragment). Default none: open.
+   */
+  token?: string;
+  /**
+   * Host names (the HTTP `Host` header, without port) the dashboard answers besides IP literals,
+   * `localhost` and this machine's name (`<name>` and `<name>.local`). Any other name is refused, so
+   * a DNS name rebound to this address cannot make a visitor's browser read the gateway.
+   */
+  allowedHosts?: string[];
   /** Page title. Default `'AimDB ' + db.nodeId`. */
   title?: string;
   /** How often the page refreshes counters (`record.list`, `/api/status`), in ms. Default 1000. */
@@ -93,7 +107,7 @@ export function statusDocument(db: DashboardDatabase, devices: DeviceStatus[], a
     links,
     scheduler: db.schedulerStats ? db.schedulerStats() : null,
     joins: db.joinStats ? db.joinStats() : [],
-    aimx: aimx ? { sessions: aimx.sessionCount, refused: aimx.refused } : null,
+    aimx: aimx ? { sessions: aimx.sessionCount, refused: aimx.refused + gateOf(aimx).stats.refused } : null,
     process: { rss: mem.rss, heap_used: mem.heapUsed },
   };
 }
@@ -109,12 +123,31 @@ function sendAsset(res: http.ServerResponse, a: Asset, head: boolean): void {
   res.end(head ? undefined : a.body);
 }
 
-/** True when a browser's `Origin` may open the WebSocket: none (not a browser), same host, or listed. */
-function originAllowed(req: http.IncomingMessage, allowed: string[]): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return true;
-  if (origin === 'http://' + req.headers.host || origin === 'https://' + req.headers.host) return true;
-  return allowed.includes(origin);
+/** True when the `Host` header names an IP literal, this machine, or an allowed name. */
+export function hostAllowed(host: string | undefined, allowed: readonly string[]): boolean {
+  if (!host) return false;
+  let name = host.toLowerCase();
+  if (name.startsWith('[')) name = name.slice(1, name.indexOf(']') < 0 ? undefined : name.indexOf(']'));
+  else if (name.lastIndexOf(':') > 0) name = name.slice(0, name.lastIndexOf(':'));
+  if (net.isIP(name)) return true;
+  const me = hostname().toLowerCase();
+  return name === 'localhost' || name === me || name === me + '.local' || allowed.some((a) => a.toLowerCase() === name);
+}
+
+function sameSecret(expected: string, header: string | undefined): boolean {
+  const m = /^Bearer (.+)$/i.exec(header ?? '');
+  if (!m) return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(m[1].trim());
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Headers on every answer: the page loads only from here and is never framed by another site. */
+function securityHeaders(res: http.ServerResponse, wsOrigin: string): void {
+  res.setHeader('content-security-policy', `default-src 'self'; connect-src 'self'${wsOrigin ? ' ' + wsOrigin : ''}; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'`);
+  res.setHeader('x-frame-options', 'DENY');
+  res.setHeader('x-content-type-options', 'nosniff');
+  res.setHeader('referrer-policy', 'no-referrer');
 }
 
 /**
@@ -135,7 +168,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   loop.enable();
   const extra = (): PrometheusExtra => {
     const e: PrometheusExtra = { devices: readDevices(db, devices) };
-    if (aimx) e.aimx = { sessions: aimx.sessionCount, refused: aimx.refused };
+    if (aimx) {
+      const g = gateOf(aimx).stats;
+      e.aimx = { sessions: aimx.sessionCount, refused: aimx.refused + g.refused, closed: { login_timeout: g.loginTimeouts, frames_before_login: g.preAuthFlood, idle: g.idleClosed, output_overflow: g.outputOverflow, output_paused: g.outputPaused, auth_failures: g.authFailures, throttled: g.throttled } };
+    }
     return e;
   };
   const metrics = prometheusHandler(db, { extra, eventLoopDelay: loop });
@@ -147,9 +183,28 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     historyLength: options.historyLength ?? 120,
   };
 
+  const allowedHosts = options.allowedHosts ?? [];
+  const token = options.token;
+  let wsOrigin = '';
+  if (options.wsUrl) {
+    try {
+      wsOrigin = new URL(options.wsUrl).origin.replace(/^http/, 'ws');
+    } catch {
+      wsOrigin = '';
+    }
+  }
   const server = http.createServer((req, res) => {
     const head = req.method === 'HEAD';
+    securityHeaders(res, wsOrigin);
+    if (!hostAllowed(req.headers.host, allowedHosts)) {
+      res.writeHead(421, { 'content-type': 'text/plain' }).end('unknown host name (see dashboard.allowed_hosts)\n');
+      return;
+    }
     const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    if (token && (pathname === '/metrics' || pathname === '/api/status') && !sameSecret(token, req.headers.authorization)) {
+      res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' }).end('token required (Authorization: Bearer …)\n');
+      return;
+    }
     if (pathname === '/metrics') return metrics(req, res);
     if (req.method !== 'GET' && !head) {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
@@ -182,12 +237,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const allowed = options.allowedOrigins ?? [];
     server.on('upgrade', (req, socket, head) => {
       const pathname = new URL(req.url ?? '/', 'http://x').pathname;
-      if (pathname !== WS_PATH || !originAllowed(req, allowed)) {
+      if (pathname !== WS_PATH || !originAllowed(req, allowed) || !hostAllowed(req.headers.host, allowedHosts)) {
         socket.end('HTTP/1.1 ' + (pathname !== WS_PATH ? '404 Not Found' : '403 Forbidden') + '\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
         return;
       }
       ws.handleUpgrade(req, socket as net.Socket, head, (client) => {
-        serveConn(aimx, wsConn(client, `${req.socket.remoteAddress}:${req.socket.remotePort}`, maxFrame), { transport: 'ws' });
+        // Its own pool of not-logged-in sessions: a flood on another transport cannot starve the page.
+        serveConn(aimx, wsConn(client, `${req.socket.remoteAddress}:${req.socket.remotePort}`, maxFrame), { transport: 'ws', pool: 'dashboard' });
       });
     });
   }

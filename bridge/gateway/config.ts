@@ -3,11 +3,34 @@
  * overridden by an environment variable (`AIMDB_BROKER__URL`, `AIMDB_DEVICES__0__TRANSPORT`, …).
  * Mistakes are reported all at once, each naming the file and the key.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { aimError, keyNameProblem } from '../../core/index.js';
 import { checkHistoryConfig, type HistoryConfig } from '../history/config.js';
+
+/**
+ * A client of the embedded broker. A user with `node` is that node: it alone may write
+ * `<prefix>/$owners/<node>` and `<prefix>/<node>/…` (other than command topics ending in `/set`).
+ * `publish` lists further topic filters it may publish on (commands, say); `subscribe`, what it may
+ * subscribe to (default `#`).
+ */
+export interface BrokerUser {
+  username: string;
+  password: string;
+  node?: string;
+  publish: string[];
+  subscribe: string[];
+}
+
+/** Largest configuration file read, in bytes: a config is a few KB; more is a mistake or an attack. */
+export const MAX_CONFIG_BYTES = 1 << 20;
+/** Devices in one configuration. */
+export const MAX_DEVICES = 256;
+/** Declared records per device. */
+export const MAX_DECLARED_RECORDS = 1024;
+/** Largest ring capacity a twin may have (also the cap on what a device reports). */
+export const MAX_RING_CAPACITY = 65536;
 
 /** A record to mirror, declared instead of discovered. */
 export interface DeclaredRecord {
@@ -25,6 +48,24 @@ export interface DeclaredRecord {
   command_topic?: string;
 }
 
+/**
+ * The shape a command must have (a small JSON Schema subset): `type` (`object`, `number`,
+ * `integer`, `boolean`, `string`, `array`, `null`), `properties`, `required`,
+ * `additionalProperties: false`, `minimum`/`maximum`, `maxLength`, `maxItems`, `items`, `enum`.
+ */
+export interface ValueSchema {
+  type?: 'object' | 'number' | 'integer' | 'boolean' | 'string' | 'array' | 'null';
+  properties?: { [k: string]: ValueSchema };
+  required?: string[];
+  additionalProperties?: boolean;
+  minimum?: number;
+  maximum?: number;
+  maxLength?: number;
+  maxItems?: number;
+  items?: ValueSchema;
+  enum?: Array<string | number | boolean | null>;
+}
+
 /** One device mirrored by the gateway. */
 export interface DeviceConfig {
   /** Name: prefixes the twins' keys and MQTT topics. */
@@ -39,6 +80,10 @@ export interface DeviceConfig {
   mqtt?: { node: string };
   /** Auth token for the device's AimX server. */
   token?: string;
+  /** Shapes of writable records' values, by device record key: a command that does not match is refused. */
+  schemas: { [key: string]: ValueSchema };
+  /** A device that answers no ping for this long is marked offline, ms (0: never). Default 5000. */
+  heartbeat_ms: number;
   /** `discover` (default for AimX devices: from the device's `record.list`) or a declared list. */
   records: 'discover' | DeclaredRecord[];
   /** AimX patterns of the records to mirror (default `['#']`: all). */
@@ -72,15 +117,31 @@ export interface EdgeConfig {
     key?: string;
   };
   /**
-   * Where the embedded broker listens when no `broker` is given. Default 127.0.0.1:1883. `ws_port`
-   * adds MQTT over WebSocket (`ws://host:ws_port/mqtt`) for browser pages; absent: none.
+   * Where the embedded broker listens when no `broker` is given (default 127.0.0.1:1883), and who
+   * may do what on it (see {@link BrokerUser}). Whatever the users, only the gateway writes its
+   * ownership claims, its status topic and the topics of its twins. `ws_port` adds MQTT over
+   * WebSocket (`ws://host:ws_port/mqtt`) for browser pages; absent: none.
    */
-  embedded_broker: { host: string; port: number; ws_port?: number };
+  embedded_broker: { host: string; port: number; users: BrokerUser[]; anonymous: boolean; anonymous_publish: string[]; ws_port?: number };
   devices: DeviceConfig[];
   /** Remote access (AimX) endpoints; each optional. */
-  remote: { tcp?: string; ws?: string; unix?: string; token?: string; writable: string[] };
+  remote: {
+    tcp?: string;
+    ws?: string;
+    unix?: string;
+    token?: string;
+    writable: string[];
+    /** Serve a non-loopback endpoint without a token (refused otherwise). Default false. */
+    insecure: boolean;
+    /** Browser origins (`http://host:port`) allowed to open the WebSocket endpoint. Default none. */
+    allowed_origins: string[];
+    /** Connection limits (bridge/aimx/limits.ts). */
+    max_sessions: number;
+    login_timeout_ms: number;
+    idle_timeout_ms: number;
+  };
   /** Dashboard and Prometheus `/metrics`. Absent or `port: 0`… see `enabled`. */
-  dashboard: { enabled: boolean; host: string; port: number };
+  dashboard: { enabled: boolean; host: string; port: number; allowed_hosts: string[] };
   /** Ownership claims across nodes: refuse a second producer of a key (default true). */
   ownership: { enabled: boolean; refuse: boolean };
   /** History of chosen records in SQLite, answering `record.query` (bridge/history). Absent: none. */
@@ -179,7 +240,7 @@ function checkDevice(c: Checker, raw: Json, path: string, seen: Set<string>): De
     if (raw === null || raw === undefined) c.add(path, 'expected a device mapping');
     return undefined;
   }
-  c.keys(o, path, ['name', 'transport', 'mqtt', 'token', 'records', 'include', 'reconnect_ms', 'reconnect_max_ms', 'resync_ms']);
+  c.keys(o, path, ['name', 'transport', 'mqtt', 'token', 'records', 'include', 'reconnect_ms', 'reconnect_max_ms', 'resync_ms', 'schemas', 'heartbeat_ms']);
   const name = c.str(o.name, join(path, 'name'), undefined, (s) => (/^[A-Za-z0-9_-]+$/.test(s) ? undefined : 'device names use letters, digits, - and _ only'));
   if (o.name === undefined) c.add(join(path, 'name'), 'required');
   if (name && seen.has(name)) c.add(join(path, 'name'), `duplicate device name '${name}'`);
@@ -199,6 +260,7 @@ function checkDevice(c: Checker, raw: Json, path: string, seen: Set<string>): De
   if (o.records === 'discover') records = 'discover';
   else if (Array.isArray(o.records)) {
     records = [];
+    if (o.records.length > MAX_DECLARED_RECORDS) c.add(join(path, 'records'), `at most ${MAX_DECLARED_RECORDS} records per device, got ${o.records.length}`);
     o.records.forEach((r, i) => {
       const rp = join(join(path, 'records'), i);
       const ro = c.obj(r, rp);
@@ -210,7 +272,7 @@ function checkDevice(c: Checker, raw: Json, path: string, seen: Set<string>): De
       const rec: DeclaredRecord = {
         key: key ?? '',
         buffer,
-        capacity: c.int(ro.capacity, join(rp, 'capacity'), buffer === 'spmc_ring' ? 64 : 1, 1, 1_000_000),
+        capacity: c.int(ro.capacity, join(rp, 'capacity'), buffer === 'spmc_ring' ? 64 : 1, 1, MAX_RING_CAPACITY),
         writable: c.bool(ro.writable, join(rp, 'writable'), buffer === 'mailbox'),
       };
       const noWild = (t: string) => (/[#+]/.test(t) ? 'a topic to publish on cannot contain + or #' : undefined);
@@ -229,12 +291,125 @@ function checkDevice(c: Checker, raw: Json, path: string, seen: Set<string>): De
     reconnect_ms: c.int(o.reconnect_ms, join(path, 'reconnect_ms'), 500, 10, 600_000),
     reconnect_max_ms: c.int(o.reconnect_max_ms, join(path, 'reconnect_max_ms'), 10_000, 10, 3_600_000),
     resync_ms: c.int(o.resync_ms, join(path, 'resync_ms'), 1000, 0, 3_600_000),
+    schemas: {},
+    heartbeat_ms: c.int(o.heartbeat_ms, join(path, 'heartbeat_ms'), 5000, 0, 3_600_000),
   };
+  const schemas = c.obj(o.schemas, join(path, 'schemas'));
+  if (schemas) {
+    for (const [k, v] of Object.entries(schemas)) {
+      const problem = schemaProblem(v);
+      if (problem) c.add(join(join(path, 'schemas'), k), problem);
+      else Object.defineProperty(dev.schemas, k, { value: v as ValueSchema, enumerable: true, writable: true, configurable: true });
+    }
+  }
   if (transport) dev.transport = transport;
   if (mqtt) dev.mqtt = mqtt;
   const token = c.str(o.token, join(path, 'token'));
   if (token) dev.token = token;
   return dev;
+}
+
+const SCHEMA_TYPES = ['object', 'number', 'integer', 'boolean', 'string', 'array', 'null'];
+const SCHEMA_KEYS = ['type', 'properties', 'required', 'additionalProperties', 'minimum', 'maximum', 'maxLength', 'maxItems', 'items', 'enum', 'description'];
+
+/** Why `v` is not a schema of the supported subset, or `undefined`. */
+export function schemaProblem(v: unknown, depth = 0): string | undefined {
+  if (depth > 8) return 'schema nested deeper than 8 levels';
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return 'expected a schema mapping';
+  const o = v as { [k: string]: unknown };
+  for (const k of Object.keys(o)) if (!SCHEMA_KEYS.includes(k)) return `unsupported schema keyword '${k}' (supported: ${SCHEMA_KEYS.join(', ')})`;
+  if (o.type !== undefined && !SCHEMA_TYPES.includes(o.type as string)) return `unknown type '${String(o.type)}'`;
+  if (o.properties !== undefined) {
+    if (!o.properties || typeof o.properties !== 'object' || Array.isArray(o.properties)) return 'properties: expected a mapping';
+    for (const [k, p] of Object.entries(o.properties)) {
+      const m = schemaProblem(p, depth + 1);
+      if (m) return `properties.${k}: ${m}`;
+    }
+  }
+  if (o.items !== undefined) {
+    const m = schemaProblem(o.items, depth + 1);
+    if (m) return 'items: ' + m;
+  }
+  if (o.required !== undefined && (!Array.isArray(o.required) || o.required.some((x) => typeof x !== 'string'))) return 'required: expected a list of names';
+  for (const k of ['minimum', 'maximum', 'maxLength', 'maxItems']) if (o[k] !== undefined && typeof o[k] !== 'number') return `${k}: expected a number`;
+  if (o.enum !== undefined && !Array.isArray(o.enum)) return 'enum: expected a list';
+  return undefined;
+}
+
+/**
+ * Checks `value` against a schema (the subset of {@link ValueSchema}); returns the first mismatch
+ * (`open: expected boolean, got string`) or `undefined` when it matches.
+ */
+export function valueMismatch(schema: ValueSchema, value: unknown, path = 'value'): string | undefined {
+  const t = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  if (schema.enum && !schema.enum.some((e) => e === value)) return `${path}: expected one of ${JSON.stringify(schema.enum)}`;
+  if (schema.type) {
+    const ok = schema.type === 'integer' ? typeof value === 'number' && Number.isInteger(value) : schema.type === t;
+    if (!ok) return `${path}: expected ${schema.type}, got ${t}`;
+  }
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return `${path}: not a finite number`;
+    if (schema.minimum !== undefined && value < schema.minimum) return `${path}: below the minimum ${schema.minimum}`;
+    if (schema.maximum !== undefined && value > schema.maximum) return `${path}: above the maximum ${schema.maximum}`;
+  }
+  if (typeof value === 'string' && schema.maxLength !== undefined && value.length > schema.maxLength) return `${path}: longer than ${schema.maxLength}`;
+  if (Array.isArray(value)) {
+    if (schema.maxItems !== undefined && value.length > schema.maxItems) return `${path}: more than ${schema.maxItems} items`;
+    if (schema.items) {
+      for (let i = 0; i < value.length; i++) {
+        const m = valueMismatch(schema.items, value[i], `${path}[${i}]`);
+        if (m) return m;
+      }
+    }
+  }
+  if (t === 'object') {
+    const o = value as { [k: string]: unknown };
+    for (const r of schema.required ?? []) if (!Object.prototype.hasOwnProperty.call(o, r)) return `${path}.${r}: required`;
+    const props = schema.properties ?? {};
+    for (const k of Object.keys(o)) {
+      if (Object.prototype.hasOwnProperty.call(props, k)) {
+        const m = valueMismatch(props[k], o[k], `${path}.${k}`);
+        if (m) return m;
+      } else if (schema.additionalProperties === false) return `${path}.${k}: not allowed`;
+    }
+  }
+  return undefined;
+}
+
+const FILTER_OK = (s: string) => (s.split('/').some((l, i, a) => (l.includes('#') && (l !== '#' || i !== a.length - 1)) || (l.includes('+') && l !== '+')) ? `'${s}' is not a valid MQTT topic filter` : undefined);
+
+function checkUsers(c: Checker, raw: Json | undefined, path: string): BrokerUser[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) {
+    c.add(path, `expected a list of users, got ${describe(raw)}`);
+    return [];
+  }
+  const users: BrokerUser[] = [];
+  raw.forEach((r, i) => {
+    const up = join(path, i);
+    const o = c.obj(r, up);
+    if (!o) return;
+    c.keys(o, up, ['username', 'password', 'node', 'publish', 'subscribe']);
+    const username = c.str(o.username, join(up, 'username'));
+    const password = c.str(o.password, join(up, 'password'));
+    if (!username) c.add(join(up, 'username'), 'required');
+    if (!password) c.add(join(up, 'password'), 'required');
+    const node = c.str(o.node, join(up, 'node'), undefined, (s) => (/^[A-Za-z0-9_-]+$/.test(s) ? undefined : 'use letters, digits, - and _ only'));
+    const publish = c.strList(o.publish, join(up, 'publish'), []);
+    const subscribe = c.strList(o.subscribe, join(up, 'subscribe'), ['#']);
+    for (const f of [...publish, ...subscribe]) {
+      const m = FILTER_OK(f);
+      if (m) c.add(up, m);
+    }
+    if (username && password) users.push({ username, password, publish, subscribe, ...(node ? { node } : {}) });
+  });
+  return users;
+}
+
+/** True for an interface address only this machine reaches (a loopback bind). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
 /**
@@ -251,10 +426,10 @@ export function checkConfig(raw: unknown, file = '<inline>'): EdgeConfig {
     node_id: c.str(top.node_id, 'node_id', 'edge', idTest)!,
     prefix: c.str(top.prefix, 'prefix', 'aimdb', (s) => (/[#+\s]/.test(s) || s.startsWith('/') || s.endsWith('/') ? 'an MQTT topic prefix without wildcards, spaces or leading/trailing /' : undefined))!,
     log: { level: 'info', format: 'text' },
-    embedded_broker: { host: '127.0.0.1', port: 1883 },
+    embedded_broker: { host: '127.0.0.1', port: 1883, users: [], anonymous: true, anonymous_publish: ['#'] },
     devices: [],
-    remote: { writable: [] },
-    dashboard: { enabled: false, host: '127.0.0.1', port: 8080 },
+    remote: { writable: [], insecure: false, allowed_origins: [], max_sessions: 8, login_timeout_ms: 10_000, idle_timeout_ms: 300_000 },
+    dashboard: { enabled: false, host: '127.0.0.1', port: 8080, allowed_hosts: [] },
     ownership: { enabled: true, refuse: true },
   };
   const log = c.obj(top.log, 'log');
@@ -275,12 +450,24 @@ export function checkConfig(raw: unknown, file = '<inline>'): EdgeConfig {
   }
   const eb = c.obj(top.embedded_broker, 'embedded_broker');
   if (eb) {
-    c.keys(eb, 'embedded_broker', ['host', 'port', 'ws_port']);
-    cfg.embedded_broker = { host: c.str(eb.host, 'embedded_broker.host', '127.0.0.1')!, port: c.int(eb.port, 'embedded_broker.port', 1883, 0, 65535) };
+    c.keys(eb, 'embedded_broker', ['host', 'port', 'users', 'anonymous', 'anonymous_publish', 'ws_port']);
+    const anonymous_publish = c.strList(eb.anonymous_publish, 'embedded_broker.anonymous_publish', ['#']);
+    for (const f of anonymous_publish) {
+      const m = FILTER_OK(f);
+      if (m) c.add('embedded_broker.anonymous_publish', m);
+    }
+    cfg.embedded_broker = {
+      host: c.str(eb.host, 'embedded_broker.host', '127.0.0.1')!,
+      port: c.int(eb.port, 'embedded_broker.port', 1883, 0, 65535),
+      users: checkUsers(c, eb.users, 'embedded_broker.users'),
+      anonymous: c.bool(eb.anonymous, 'embedded_broker.anonymous', true),
+      anonymous_publish,
+    };
     if (eb.ws_port !== undefined && eb.ws_port !== null) cfg.embedded_broker.ws_port = c.int(eb.ws_port, 'embedded_broker.ws_port', 0, 0, 65535);
   }
   if (top.devices !== undefined && top.devices !== null) {
     if (!Array.isArray(top.devices)) c.add('devices', `expected a list of devices, got ${describe(top.devices)}`);
+    else if (top.devices.length > MAX_DEVICES) c.add('devices', `at most ${MAX_DEVICES} devices, got ${top.devices.length}`);
     else {
       const seen = new Set<string>();
       top.devices.forEach((d, i) => {
@@ -291,13 +478,22 @@ export function checkConfig(raw: unknown, file = '<inline>'): EdgeConfig {
   }
   const remote = c.obj(top.remote, 'remote');
   if (remote) {
-    c.keys(remote, 'remote', ['tcp', 'ws', 'unix', 'token', 'writable']);
+    c.keys(remote, 'remote', ['tcp', 'ws', 'unix', 'token', 'writable', 'insecure', 'allowed_origins', 'max_sessions', 'login_timeout_ms', 'idle_timeout_ms']);
+    // `token: null` (or AIMDB_REMOTE__TOKEN=null) must not silently turn authentication off.
+    if (Object.prototype.hasOwnProperty.call(remote, 'token') && (remote.token === null || remote.token === '')) c.add('remote.token', 'empty: remove the key (and set insecure: true) to run without a token');
     const hp = (s: string) => (HOSTPORT.test(s) ? undefined : `expected host:port, got '${s}'`);
     const tcp = c.str(remote.tcp, 'remote.tcp', undefined, hp);
     const ws = c.str(remote.ws, 'remote.ws', undefined, hp);
     const unix = c.str(remote.unix, 'remote.unix', undefined, (s) => (s.startsWith('/') ? undefined : `expected an absolute socket path, got '${s}'`));
-    const token = c.str(remote.token, 'remote.token');
-    cfg.remote = { writable: c.strList(remote.writable, 'remote.writable', []) };
+    const token = c.str(remote.token, 'remote.token', undefined, (t) => (['null', 'undefined', 'none', 'false', '~'].includes(t.trim().toLowerCase()) ? `'${t}' reads as "no token": set a real one, or remove the key and set insecure: true` : undefined));
+    cfg.remote = {
+      writable: c.strList(remote.writable, 'remote.writable', []),
+      insecure: c.bool(remote.insecure, 'remote.insecure', false),
+      allowed_origins: c.strList(remote.allowed_origins, 'remote.allowed_origins', []),
+      max_sessions: c.int(remote.max_sessions, 'remote.max_sessions', 8, 1, 1024),
+      login_timeout_ms: c.int(remote.login_timeout_ms, 'remote.login_timeout_ms', 10_000, 100, 600_000),
+      idle_timeout_ms: c.int(remote.idle_timeout_ms, 'remote.idle_timeout_ms', 300_000, 0, 86_400_000),
+    };
     if (tcp) cfg.remote.tcp = tcp.replace(/^tcp:\/\//, '');
     if (ws) cfg.remote.ws = ws;
     if (unix) cfg.remote.unix = unix;
@@ -305,8 +501,13 @@ export function checkConfig(raw: unknown, file = '<inline>'): EdgeConfig {
   }
   const dash = c.obj(top.dashboard, 'dashboard');
   if (dash) {
-    c.keys(dash, 'dashboard', ['enabled', 'host', 'port']);
-    cfg.dashboard = { enabled: c.bool(dash.enabled, 'dashboard.enabled', true), host: c.str(dash.host, 'dashboard.host', '127.0.0.1')!, port: c.int(dash.port, 'dashboard.port', 8080, 0, 65535) };
+    c.keys(dash, 'dashboard', ['enabled', 'host', 'port', 'allowed_hosts']);
+    cfg.dashboard = {
+      enabled: c.bool(dash.enabled, 'dashboard.enabled', true),
+      host: c.str(dash.host, 'dashboard.host', '127.0.0.1')!,
+      port: c.int(dash.port, 'dashboard.port', 8080, 0, 65535),
+      allowed_hosts: c.strList(dash.allowed_hosts, 'dashboard.allowed_hosts', []),
+    };
   }
   const own = c.obj(top.ownership, 'ownership');
   if (own) {
@@ -315,6 +516,15 @@ export function checkConfig(raw: unknown, file = '<inline>'): EdgeConfig {
   }
   const history = checkHistoryConfig(top.history, (path, msg) => c.add(path, msg));
   if (history) cfg.history = history;
+  // A network endpoint without a token is refused unless the configuration says so in so many words.
+  if (!cfg.remote.token && !cfg.remote.insecure) {
+    const open: string[] = [];
+    const exposed = (hp: string | undefined) => !!hp && HOSTPORT.test(hp) && !isLoopbackHost(hp.replace(/^tcp:\/\//, '').slice(0, hp.replace(/^tcp:\/\//, '').lastIndexOf(':')));
+    if (exposed(cfg.remote.tcp)) open.push(`remote.tcp (${cfg.remote.tcp})`);
+    if (exposed(cfg.remote.ws)) open.push(`remote.ws (${cfg.remote.ws})`);
+    if (cfg.dashboard.enabled && !isLoopbackHost(cfg.dashboard.host)) open.push(`dashboard (${cfg.dashboard.host})`);
+    if (open.length) c.add('remote.token', `${open.join(', ')} ${open.length > 1 ? 'serve' : 'serves'} the network without a token: set remote.token, or remote.insecure: true to run it open`);
+  }
   if (c.problems.length > 0) {
     const e = aimError('INVALID_CONFIGURATION', `invalid gateway configuration (${c.problems.length} problem(s)):\n  - ${c.problems.join('\n  - ')}`) as unknown as ConfigError;
     e.problems = c.problems;
@@ -360,7 +570,10 @@ export function applyEnv(raw: { [k: string]: unknown }, env: { [k: string]: stri
       node = (node as { [k: string]: unknown })[k as string] as { [k: string]: unknown };
     }
     const last = path[path.length - 1];
-    (node as { [k: string]: unknown })[/^\d+$/.test(last) ? Number(last) : last] = envValue(env[name] as string);
+    // Secrets and names are taken as written: `AIMDB_REMOTE__TOKEN=null` is the token "null"… which
+    // checkConfig then refuses as a placeholder, rather than a JSON null that turns auth off.
+    const literal = last === 'token' || last === 'password' || last === 'username' || last === 'client_id';
+    (node as { [k: string]: unknown })[/^\d+$/.test(last) ? Number(last) : last] = literal ? (env[name] as string) : envValue(env[name] as string);
     applied.push(name);
   }
   return applied;
@@ -390,8 +603,15 @@ export function loadConfig(file: string | undefined, env: { [k: string]: string 
   if (file) {
     let text: string;
     try {
+      const size = statSync(file).size;
+      if (size > MAX_CONFIG_BYTES) {
+        const err = aimError('INVALID_CONFIGURATION', `${file}: ${size} bytes is more than a configuration needs (at most ${MAX_CONFIG_BYTES})`) as unknown as ConfigError;
+        err.problems = [`${file}: too large`];
+        throw err;
+      }
       text = readFileSync(file, 'utf8');
     } catch (e) {
+      if ((e as ConfigError).code === 'INVALID_CONFIGURATION') throw e;
       const err = aimError('INVALID_CONFIGURATION', `${file}: cannot read: ${(e as Error).message}`) as unknown as ConfigError;
       err.problems = [`${file}: cannot read`];
       throw err;

@@ -6,11 +6,11 @@
  * subscription per record, so sequence gaps are counted per record), outbound links write commands
  * to the device with `record.set`.
  */
-import { aimError, type Connector, type ConnectorContext, type InboundRoute, type LinkUrl, type Payload } from '../../core/index.js';
+import { aimError, keyNameProblem, type Connector, type ConnectorContext, type InboundRoute, type LinkUrl, type Payload } from '../../core/index.js';
 import { AimxConnection, type Welcome } from '../aimx/index.js';
 import type { ClientSubscription } from '../../core/aimx/index.js';
 import type { MessageConn } from '../aimx/index.js';
-import type { DeviceConfig } from './config.js';
+import { MAX_DECLARED_RECORDS, MAX_RING_CAPACITY, type DeviceConfig } from './config.js';
 import { topicMatches } from '../../core/aimx/index.js';
 
 /** One row of a device's `record.list`, as the gateway uses it. */
@@ -34,6 +34,8 @@ export interface DeviceStatus {
   records: number;
   /** Reconnects since the gateway started. */
   reconnects: number;
+  /** Sequence restarts seen (the device restarted behind a kept link). */
+  restarts?: number;
   /** The last error, when offline. */
   error?: string;
   /** Server string and node id from the device's `hello`. */
@@ -52,12 +54,55 @@ export function schemaSignature(rows: RemoteRecord[]): string {
     .join('|');
 }
 
-function toRemote(row: { [k: string]: unknown }): RemoteRecord | undefined {
-  const key = row.record_key ?? row.name;
-  const buffer = row.buffer_type;
-  if (typeof key !== 'string' || (buffer !== 'spmc_ring' && buffer !== 'single_latest' && buffer !== 'mailbox')) return undefined;
-  const capacity = typeof row.buffer_capacity === 'number' && row.buffer_capacity >= 1 ? row.buffer_capacity : 1;
-  return { key, buffer, capacity, writable: row.writable === true };
+/**
+ * One `record.list` row as a {@link RemoteRecord}, or why it cannot be mirrored. What a device reports
+ * is untrusted: the key must be a valid record key that is not reserved (`$…`, nor the `.set` a
+ * command twin adds), the buffer a known kind, the capacity at most {@link MAX_RING_CAPACITY}.
+ */
+export function toRemote(row: unknown): RemoteRecord | string {
+  if (!row || typeof row !== 'object' || Array.isArray(row)) return 'not a record row';
+  const o = row as { [k: string]: unknown };
+  const key = o.record_key ?? o.name;
+  if (typeof key !== 'string') return 'no record key';
+  const shown = JSON.stringify(key.length > 64 ? key.slice(0, 64) + '…' : key);
+  const problem = keyNameProblem(key);
+  if (problem) return `record ${shown}: ${problem}`;
+  if (key.charAt(0) === '$' || key.indexOf('.$') >= 0) return `record ${shown}: '$' names are reserved for the gateway`;
+  if (key.endsWith('.set')) return `record ${shown}: keys ending in '.set' are reserved for command twins`;
+  const buffer = o.buffer_type;
+  if (buffer !== 'spmc_ring' && buffer !== 'single_latest' && buffer !== 'mailbox') return `record ${shown}: unknown buffer type ${JSON.stringify(String(buffer)).slice(0, 40)}`;
+  const cap = o.buffer_capacity;
+  if (cap !== undefined && cap !== null && (typeof cap !== 'number' || !Number.isInteger(cap) || cap < 1 || cap > MAX_RING_CAPACITY)) return `record ${shown}: capacity ${String(cap).slice(0, 24)} out of 1..${MAX_RING_CAPACITY}`;
+  return { key, buffer, capacity: typeof cap === 'number' ? cap : 1, writable: o.writable === true };
+}
+
+/**
+ * The records of a `record.list` reply worth mirroring: bad rows (and duplicates, and rows past
+ * {@link MAX_DECLARED_RECORDS}) are skipped with a warning; the rest are served.
+ */
+export function validRecords(list: unknown, warn: (msg: string) => void): RemoteRecord[] {
+  if (!Array.isArray(list)) throw aimError('INVALID_ARGUMENT', 'record.list did not answer a list');
+  const out: RemoteRecord[] = [];
+  const seen = new Set<string>();
+  let skipped = 0;
+  let first = '';
+  for (let i = 0; i < list.length; i++) {
+    if (out.length >= MAX_DECLARED_RECORDS) {
+      warn(`${list.length - i} record(s) past the first ${MAX_DECLARED_RECORDS} ignored`);
+      break;
+    }
+    const r = toRemote(list[i]);
+    const why = typeof r === 'string' ? r : seen.has(r.key) ? `record ${JSON.stringify(r.key)} listed twice` : '';
+    if (why) {
+      // One line per reply, not per row: a device can list thousands.
+      if (skipped++ === 0) first = why;
+      continue;
+    }
+    seen.add((r as RemoteRecord).key);
+    out.push(r as RemoteRecord);
+  }
+  if (skipped > 0) warn(`${skipped} record row(s) skipped (first: ${first})`);
+  return out;
 }
 
 /** A live device: its connection, discovered records and the routes bound to it. */
@@ -68,7 +113,12 @@ export class DeviceSession {
   /** Records discovered at the last connect (filtered by `include`). */
   records: RemoteRecord[] | null = null;
   reconnects = 0;
+  /** Times the device's sequence numbers started over (it restarted behind a kept link). */
+  restarts = 0;
+  /** Times the device stopped answering pings and was marked offline. */
+  silences = 0;
   lastError: string | undefined;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
   private since = Date.now();
   private routes = new Map<string, InboundRoute[]>();
   private statusRoutes: InboundRoute[] = [];
@@ -100,6 +150,7 @@ export class DeviceSession {
   /** The status value for the device's status record. */
   status(): DeviceStatus {
     const s: DeviceStatus = { device: this.name, state: this.state, since: this.since, records: this.records?.length ?? 0, reconnects: this.reconnects };
+    if (this.restarts) s.restarts = this.restarts;
     if (this.lastError && this.state !== 'online') s.error = this.lastError;
     if (this.welcome) {
       s.server = this.welcome.server;
@@ -144,7 +195,7 @@ export class DeviceSession {
         const mc = await this.opener(this.config);
         const conn = new AimxConnection(mc, this.config.transport ?? this.name);
         this.welcome = await conn.hello('aimdb-edge', this.config.token);
-        const rows = ((await conn.listRecords()) as Array<{ [k: string]: unknown }>).map(toRemote).filter((r): r is RemoteRecord => !!r);
+        const rows = validRecords(await conn.listRecords(), (m) => this.log('warn', `device '${this.name}': ${m}`));
         this.records = rows.filter((r) => this.config.include.some((p) => topicMatches(p, r.key)));
         this.conn = conn;
         this.delay = this.config.reconnect_ms;
@@ -154,6 +205,7 @@ export class DeviceSession {
         this.log('info', `device '${this.name}' online (${this.records.length} records, ${this.welcome.server})`);
         this.onRecords(this, this.records);
         this.subscribeAll();
+        this.startHeartbeat(conn);
       } catch (e) {
         this.setState('offline', (e as Error).message);
         this.log('warn', `device '${this.name}' unreachable: ${(e as Error).message}; retrying in ${this.delay} ms`);
@@ -165,9 +217,48 @@ export class DeviceSession {
     return this.connecting;
   }
 
+  /**
+   * A device that stops answering behind an open link (a hung board, a USB adapter that stays
+   * enumerated) is marked offline: every `heartbeat_ms` it must answer a ping within `heartbeat_ms`,
+   * so silence is noticed within twice that. The link is then closed and the reconnect loop runs.
+   */
+  private startHeartbeat(conn: AimxConnection): void {
+    this.stopHeartbeat();
+    const every = this.config.heartbeat_ms;
+    if (!every) return;
+    let busy = false;
+    this.heartbeatTimer = setInterval(() => {
+      if (busy || this.conn !== conn || conn.closed) return;
+      busy = true;
+      conn
+        .ping(every)
+        .then(
+          () => undefined,
+          () => {
+            if (this.conn !== conn || conn.closed) return;
+            this.silences++;
+            this.lastError = `no answer to a ping within ${every} ms`;
+            this.log('warn', `device '${this.name}' stopped answering: marking it offline`);
+            this.onClosed(conn, this.lastError);
+            void conn.close();
+          },
+        )
+        .finally(() => {
+          busy = false;
+        });
+    }, every);
+    this.heartbeatTimer.unref();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+  }
+
   private onClosed(conn: AimxConnection, reason?: string): void {
     if (this.conn !== conn) return;
     this.conn = null;
+    this.stopHeartbeat();
     this.stopResync();
     this.subs = [];
     if (this.stopped) return;
@@ -204,8 +295,12 @@ export class DeviceSession {
     const latest = new Set((this.records ?? []).filter((r) => r.buffer === 'single_latest').map((r) => r.key));
     for (const [key, routes] of this.routes) {
       const track = latest.has(key);
+      let lastSeq = 0;
       const sub = conn.client.subscribe(key, {
         onUpdate: (u) => {
+          // The client follows a sequence that starts over (or leaps) instead of dropping it; count it.
+          if (lastSeq > 0 && (u.seq <= lastSeq || u.seq - lastSeq > 1 << 20)) this.restarts++;
+          lastSeq = u.seq;
           if (track) this.lastJson.set(key, JSON.stringify(u.value));
           for (const r of routes) {
             if (u.skipped > 0) r.metrics.gaps += u.skipped;
@@ -285,6 +380,7 @@ export class DeviceSession {
   async stop(): Promise<void> {
     this.stopped = true;
     this.stopResync();
+    this.stopHeartbeat();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     const c = this.conn;

@@ -17,6 +17,13 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Database, Payload } from '../../core/index.js';
 
+/** Claims dated before this (2024-01-01) are refused as forged. */
+const MIN_CLAIM_TIME = Date.UTC(2024, 0, 1);
+/** How far ahead of this node's clock a claim may be dated. */
+const MAX_CLOCK_SKEW_MS = 24 * 3600 * 1000;
+/** Topics one claims document may list. */
+const MAX_CLAIMED_TOPICS = 10000;
+
 /** A node's claims document. */
 export interface ClaimsDocument {
   node: string;
@@ -129,6 +136,11 @@ export class OwnershipGuard {
     try {
       doc = JSON.parse(payload.toString('utf8')) as ClaimsDocument;
       if (typeof doc.node !== 'string' || typeof doc.since !== 'number' || typeof doc.topics !== 'object' || doc.topics === null) throw new Error('not a claims document');
+      // A document speaks for the node named in its topic only, and a claim dated before this
+      // software existed (`since: 0`) or in the future would win every contest: both are forgeries.
+      if (doc.node !== node) throw new Error(`claims for '${String(doc.node).slice(0, 40)}' on the topic of '${node}'`);
+      if (!(doc.since >= MIN_CLAIM_TIME && doc.since <= Date.now() + MAX_CLOCK_SKEW_MS)) throw new Error(`implausible claim time ${doc.since}`);
+      if (Object.keys(doc.topics).length > MAX_CLAIMED_TOPICS) throw new Error(`more than ${MAX_CLAIMED_TOPICS} topics`);
     } catch (e) {
       this.o.log('warn', `ignoring a malformed claims document on ${topic}: ${(e as Error).message}`);
       return;

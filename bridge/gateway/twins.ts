@@ -24,11 +24,32 @@ import {
   type RecordKey,
   type RuntimeAdapter,
 } from '../../core/index.js';
-import type { DeclaredRecord, EdgeConfig } from './config.js';
+import { valueMismatch, type DeclaredRecord, type DeviceConfig, type EdgeConfig } from './config.js';
 import { STATUS_KEY, type DeviceSession, type RemoteRecord } from './devices.js';
 
 /** Minimum ring capacity of a twin: the gateway has RAM to spare, the MCU does not. */
 export const MIN_TWIN_RING = 64;
+
+/** Largest command (JSON bytes) sent to a device: an MCU's frame buffer is a few hundred bytes. */
+export const MAX_COMMAND_BYTES = 1024;
+
+/**
+ * Why a command for `deviceKey` of a device must not be sent (too large, or not of the shape the
+ * device's config declares for it), or `undefined`.
+ */
+export function commandProblem(dev: DeviceConfig | undefined, deviceKey: string, value: unknown): string | undefined {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    return 'not serializable';
+  }
+  if (json === undefined) return 'not a JSON value';
+  if (json.length > MAX_COMMAND_BYTES) return `${json.length} bytes; a command is at most ${MAX_COMMAND_BYTES}`;
+  const schemas = dev?.schemas;
+  const schema = schemas && Object.prototype.hasOwnProperty.call(schemas, deviceKey) ? schemas[deviceKey] : undefined;
+  return schema ? valueMismatch(schema, value) : undefined;
+}
 
 /** One twin in the plan. */
 export interface TwinPlan {
@@ -67,7 +88,7 @@ export function jsonPayload(p: Payload): unknown {
  * Plans the twins of every device. `sessions` gives the AimX devices' discovered records; declared
  * records (config) are used when a device was never reached or for MQTT devices.
  */
-export function planTwins(config: EdgeConfig, sessions: Map<string, DeviceSession>): TwinPlan[] {
+export function planTwins(config: EdgeConfig, sessions: Map<string, DeviceSession>, log?: (level: 'warn', msg: string) => void): TwinPlan[] {
   const plan: TwinPlan[] = [];
   const p = config.prefix;
   for (const dev of config.devices) {
@@ -78,7 +99,14 @@ export function planTwins(config: EdgeConfig, sessions: Map<string, DeviceSessio
     if (dev.transport) {
       plan.push({ key: `${name}.${STATUS_KEY}`, device: name, deviceKey: STATUS_KEY, role: 'status', buffer: singleLatest(), from: [`device://${name}/${STATUS_KEY}`], to: `mqtt://${p}/${name}/status`, writable: false });
     }
+    const seen = new Set<string>();
     for (const r of rows ?? []) {
+      // Discovery already refused bad rows; a twin key is still never planned twice.
+      if (seen.has(r.key)) {
+        log?.('warn', `device '${name}': record '${r.key}' listed twice; mirroring the first`);
+        continue;
+      }
+      seen.add(r.key);
       const base = r.topic ?? deviceTopic(p, dev.mqtt ? dev.mqtt.node : name, r.key);
       const twinKey = `${name}.${r.key}`;
       if (dev.transport) {
@@ -94,8 +122,17 @@ export function planTwins(config: EdgeConfig, sessions: Map<string, DeviceSessio
   return plan;
 }
 
-/** Builds the gateway database from a plan. Values cross links as JSON on MQTT, as-is on AimX. */
-export function buildTwinDatabase(rt: RuntimeAdapter, nodeId: string, plan: TwinPlan[], connectors: Connector[]): Database {
+/**
+ * Builds the gateway database from a plan. Values cross links as JSON on MQTT, as-is on AimX. A
+ * command from MQTT that `check` refuses is dropped (counted as a deserialization failure, logged).
+ */
+export function buildTwinDatabase(
+  rt: RuntimeAdapter,
+  nodeId: string,
+  plan: TwinPlan[],
+  connectors: Connector[],
+  check?: (t: TwinPlan, value: unknown) => string | undefined,
+): Database {
   const b = builder(rt).nodeId(nodeId);
   for (const c of connectors) b.withConnector(c);
   for (const t of plan) {
@@ -105,7 +142,17 @@ export function buildTwinDatabase(rt: RuntimeAdapter, nodeId: string, plan: Twin
       if (t.writable) reg.remote({ writable: true });
       for (const url of t.from) {
         if (url.startsWith('device://')) reg.linkFrom(url).withDeserializer((_ctx, v) => v as unknown).finish();
-        else reg.linkFrom(url).withDeserializer((_ctx, v) => jsonPayload(v)).finish();
+        else if (t.role === 'command' && check) {
+          reg
+            .linkFrom(url)
+            .withDeserializer((_ctx, v) => {
+              const value = jsonPayload(v);
+              const problem = check(t, value);
+              if (problem) throw new Error(`command refused: ${problem}`);
+              return value;
+            })
+            .finish();
+        } else reg.linkFrom(url).withDeserializer((_ctx, v) => jsonPayload(v)).finish();
       }
       // The device connector sends the value itself; the JSON text is what MQTT carries.
       if (t.to) reg.linkTo(t.to).withSerializer((_ctx, v) => JSON.stringify(v)).finish();

@@ -45,7 +45,7 @@ export interface PrometheusExtra {
   /** Devices: `aimdb_device_up`, `aimdb_device_last_seen_timestamp_seconds`. */
   devices?: DeviceStatus[];
   /** AimX server figures: live sessions and refused connections. */
-  aimx?: { sessions: number; refused: number };
+  aimx?: { sessions: number; refused: number; closed?: { [reason: string]: number } };
   /** Process figures (see {@link processStats}); omitted when not given, so the golden text is stable. */
   process?: ProcessStats;
   /** Times the caller saw the metrics reset (see the module comment). */
@@ -211,6 +211,15 @@ export function renderPrometheus(db: MetricsSource, extra: PrometheusExtra = {})
   if (extra.aimx) {
     x.family('aimdb_aimx_sessions', 'gauge', 'Open AimX sessions across transports.', [[[], extra.aimx.sessions]]);
     x.family('aimdb_aimx_refused_total', 'counter', 'AimX connections refused because the session limit was reached.', [[[], extra.aimx.refused]]);
+    const closed = extra.aimx.closed;
+    if (closed) {
+      x.family(
+        'aimdb_aimx_limit_events_total',
+        'counter',
+        'AimX connection-limit events: sessions closed (login deadline, frames before login, idle, output overflow), reads paused, failed tokens, frames held by a token backoff.',
+        Object.keys(closed).map((k) => [[['event', k]], closed[k]] as [Labels, number]),
+      );
+    }
   }
   const p = extra.process;
   if (p) {

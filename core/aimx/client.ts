@@ -61,7 +61,12 @@ export interface ClientStats {
   gaps: number;
   /** Events older than one already delivered (dropped). */
   outOfOrder: number;
+  /** Sequence restarts: a `seq` back to 1 or far back, or one implausibly far ahead (not counted as gaps). */
+  restarts: number;
 }
+
+/** A `seq` step past this (either way) is the server renumbering, not lost or stale values. */
+const SEQ_RESTART = 1 << 20;
 
 type ReplyCb = (err: AimError | null, result?: unknown) => void;
 
@@ -134,7 +139,7 @@ export class AimxClient {
     this._rt = o.runtime;
     this._timeoutMs = o.timeoutMs || 5000;
     this._closed = false;
-    this.stats = { badFrames: 0, gaps: 0, outOfOrder: 0 };
+    this.stats = { badFrames: 0, gaps: 0, outOfOrder: 0, restarts: 0 };
   }
 
   /** Sends `req` and calls `cb(err, result)` with the reply. Returns the request id. */
@@ -284,11 +289,16 @@ export class AimxClient {
   _update(subId: string, seq: number, topic: string | undefined, data: unknown, snapshot: boolean, last: boolean): void {
     const s = this._sub(subId);
     if (!s) return;
-    if (seq <= s._lastSeq) {
+    let skipped = seq - s._lastSeq - 1;
+    if (seq <= s._lastSeq && seq !== 1 && s._lastSeq - seq < SEQ_RESTART) {
       this.stats.outOfOrder++;
       return;
     }
-    const skipped = seq - s._lastSeq - 1;
+    // Numbering started over (a device restart behind a kept link) or leapt: follow it, count no gap.
+    if (seq <= s._lastSeq || skipped > SEQ_RESTART) {
+      this.stats.restarts++;
+      skipped = 0;
+    }
     s._lastSeq = seq;
     if (skipped > 0) {
       s.gaps += skipped;

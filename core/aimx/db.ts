@@ -22,8 +22,12 @@ export interface AimxDatabase {
   latest(id: number): unknown;
   /** A new reader of the record (see {@link Reader}). */
   subscribeById(id: number): Reader<unknown>;
-  /** Produces `value` into the record; throws `NOT_WRITABLE` for records with a producer stage. */
-  setById(id: number, value: unknown): void;
+  /**
+   * Produces `value` into the record; throws `NOT_WRITABLE` for records with a producer stage and
+   * `INVALID_ARGUMENT` for a value the record refuses. May return how far the value went (a gateway
+   * says `accepted` or `delivered`); `record.set` replies carry it as `delivery`.
+   */
+  setById(id: number, value: unknown): void | string;
   /** Node id of this database. */
   readonly nodeId: string;
   /** Name of the runtime adapter (`node`, `espruino`, `host`). */

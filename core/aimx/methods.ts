@@ -65,13 +65,16 @@ function recordSet(s: AimxSession, id: number, p: any): void {
   const info = s.recordInfo(p.name);
   if (!info) return s.sendErr(id, 'denied', 'not_writable'); // AimDB: writability first, so unknown is denied
   if (!s.server.isWritable(info)) return s.sendErr(id, 'denied', 'not_writable');
+  let delivery: string | void;
   try {
-    s.server.db.setById(info.id, p.value);
+    delivery = s.server.db.setById(info.id, p.value);
   } catch (e) {
+    // A value the database refuses (not of the record's declared shape) is `denied`, with the reason.
+    if (isAimError(e, 'INVALID_ARGUMENT')) return s.sendErr(id, 'denied', 'bad_value: ' + (e as Error).message);
     return s.sendErr(id, isAimError(e, 'NOT_WRITABLE') ? 'denied' : 'internal');
   }
   const now = toJson(s.server.db.latest(info.id));
-  s.sendOk(id, '{"status":"success"' + (now !== undefined ? ',"value":' + now : '') + '}');
+  s.sendOk(id, '{"status":"success"' + (typeof delivery === 'string' ? ',"delivery":' + JSON.stringify(delivery) : '') + (now !== undefined ? ',"value":' + now : '') + '}');
 }
 
 function recordDrain(s: AimxSession, id: number, p: any): void {

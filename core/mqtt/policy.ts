@@ -187,10 +187,14 @@ export function payloadAfter(bytes: ArrayLike<number>, skip: number): ArrayLike<
   return out;
 }
 
+/** Largest gap one message can report; see {@link GapTracker.observe}. */
+export const MAX_SEQ_GAP = 1 << 20;
+
 /**
  * Counts sequence gaps per topic for one inbound link. Bounded: {@link MAX_TRACKED_TOPICS} topics,
  * the oldest tracked topic is forgotten first.
  */
+
 export class GapTracker {
   _topics: string[];
   _last: number[];
@@ -212,7 +216,8 @@ export class GapTracker {
     }
     const last = this._last[i];
     this._last[i] = seq;
-    return seq > last + 1 ? seq - last - 1 : 0;
+    // A leap past MAX_SEQ_GAP is a renumbering (or one forged envelope), not that many lost values.
+    return seq > last + 1 && seq - last - 1 <= MAX_SEQ_GAP ? seq - last - 1 : 0;
   }
 }
 

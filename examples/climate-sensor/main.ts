@@ -74,6 +74,18 @@ function parseJson(_ctx: RuntimeContext, p: Payload): any {
   return JSON.parse(typeof p === 'string' ? p : utf8Decode(p));
 }
 
+/** A configuration the sensor can run with: 1 s to 1 h between samples, an offset within ±50 °C. */
+export function validConfig(c: any): boolean {
+  return !!c && typeof c.intervalMs === 'number' && c.intervalMs >= 1000 && c.intervalMs <= 3600000 && typeof c.tempOffset === 'number' && c.tempOffset > -50 && c.tempOffset < 50;
+}
+
+/** A configuration from the broker: refused (counted, never stored nor persisted) unless valid. */
+function parseConfig(ctx: RuntimeContext, p: Payload): SensorConfig {
+  const c = parseJson(ctx, p);
+  if (!validConfig(c)) throw new Error('bad config refused');
+  return { intervalMs: c.intervalMs, tempOffset: c.tempOffset };
+}
+
 /**
  * Reads the sensor. A DHT22/SHT3x driver goes here; the stand-in makes a slow daily-like curve so
  * that the pipeline has plausible data.
@@ -101,11 +113,13 @@ export function main(platform: ClimatePlatform): { stop(): void; db: Database } 
     .configure(Keys.config, (r) => {
       r.buffer(singleLatest()).tap((_ctx, c) => {
         c.each((v) => {
+          // A bad value that got in another way (an old flash image) is not run with.
+          if (!validConfig(v)) return;
           config = v;
           print('config interval=' + v.intervalMs + ' offset=' + v.tempOffset);
         });
       });
-      if (online) r.linkFrom(Keys.config.link!).withDeserializer(parseJson).finish();
+      if (online) r.linkFrom(Keys.config.link!).withDeserializer(parseConfig).finish();
       return r.remote({ writable: true });
     })
     .configure(Keys.temp, (r) => {
@@ -131,7 +145,8 @@ export function main(platform: ClimatePlatform): { stop(): void; db: Database } 
     .configure(Keys.cmd, (r) => {
       r.buffer(mailbox()).tap((ctx, c) => {
         c.each((cmd) => {
-          if (cmd.action === 'calibrate' && typeof cmd.value === 'number') {
+          if (!cmd) return;
+          if (cmd.action === 'calibrate' && typeof cmd.value === 'number' && cmd.value > -50 && cmd.value < 50) {
             db.set(Keys.config, { intervalMs: config.intervalMs, tempOffset: cmd.value });
             ctx.log.info('calibrated: offset ' + cmd.value);
           } else print('cmd ' + cmd.action);
@@ -144,8 +159,7 @@ export function main(platform: ClimatePlatform): { stop(): void; db: Database } 
   // The humidity record has no stage of its own: the temperature source samples both (one sensor read).
   const humidityProducer = db.producer(Keys.hum);
   const persisted = platform.storage ? persistLatest(db, [Keys.config], { runtime: rt, storage: platform.storage }) : null;
-  if (!persisted) db.set(Keys.config, DEFAULT_CONFIG);
-  else if (persisted.restored.length === 0) db.set(Keys.config, DEFAULT_CONFIG);
+  if (!persisted || persisted.restored.length === 0 || !validConfig(db.peek(Keys.config))) db.set(Keys.config, DEFAULT_CONFIG);
   const wifi = online ? platform.startWifi!({ ssid: SETTINGS.ssid, password: SETTINGS.password, onConnected: (ip) => print('wifi ' + ip) }) : null;
   db.start();
   print('climate-sensor ' + (online ? 'online' : 'link-free') + ' on ' + rt.name);

@@ -68,6 +68,11 @@ export function main(platform: ActuatorPlatform): { stop(): void; db: Database }
         .buffer(singleLatest())
         .transform(Keys.valveCmd, (t) =>
           t.map((cmd, ctx) => {
+            // A command is untrusted input: anything but {open: boolean} is refused, not acted on.
+            if (!cmd || typeof cmd.open !== 'boolean') {
+              ctx.log.warn('valve: bad command refused');
+              return undefined;
+            }
             pin(VALVE_PIN, cmd.open);
             return { open: cmd.open, cmd: cmd.id, at: Math.round(ctx.now()) };
           }),
@@ -78,7 +83,9 @@ export function main(platform: ActuatorPlatform): { stop(): void; db: Database }
       r
         .buffer(mailbox())
         .tap((_ctx, c) => {
-          c.each((cmd) => pin('LED1', cmd.on));
+          c.each((cmd) => {
+            if (cmd && typeof cmd.on === 'boolean') pin('LED1', cmd.on);
+          });
         })
         .remote({ writable: true }),
     )

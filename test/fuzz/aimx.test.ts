@@ -107,8 +107,11 @@ describe('fuzz: AimX', () => {
           });
           const bad = texts.filter((t) => parseFrame(t).frame === null).length;
           expect(c.stats.badFrames).to.be.at.least(bad);
-          // Delivered updates are strictly increasing in seq (older ones are counted, not delivered).
-          for (let i = 1; i < updates.length; i++) expect(updates[i]).to.be.greaterThan(updates[i - 1]);
+          // Delivered updates increase in seq (older ones are counted, not delivered), except where
+          // the numbering started over, each such step counted as a restart.
+          let backwards = 0;
+          for (let i = 1; i < updates.length; i++) if (!(updates[i] > updates[i - 1])) backwards++;
+          expect(backwards).to.be.at.most(c.stats.restarts);
           c.close('done');
         }),
         runs(2000),

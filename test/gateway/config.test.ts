@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyEnv, checkConfig, loadConfig, type ConfigError } from '../../bridge/gateway/config.js';
+import { applyEnv, checkConfig, loadConfig, MAX_CONFIG_BYTES, valueMismatch, type ConfigError, type ValueSchema } from '../../bridge/gateway/config.js';
 
 function problems(fn: () => unknown): string[] {
   try {
@@ -28,10 +28,10 @@ describe('gateway config', () => {
         node_id: 'edge',
         prefix: 'aimdb',
         log: { level: 'info', format: 'text' },
-        embedded_broker: { host: '127.0.0.1', port: 1883 },
+        embedded_broker: { host: '127.0.0.1', port: 1883, users: [], anonymous: true, anonymous_publish: ['#'] },
         devices: [],
-        remote: { writable: [] },
-        dashboard: { enabled: false, host: '127.0.0.1', port: 8080 },
+        remote: { writable: [], insecure: false, allowed_origins: [], max_sessions: 8, login_timeout_ms: 10000, idle_timeout_ms: 300000 },
+        dashboard: { enabled: false, host: '127.0.0.1', port: 8080, allowed_hosts: [] },
         ownership: { enabled: true, refuse: true },
       });
     });
@@ -58,8 +58,10 @@ describe('gateway config', () => {
         reconnect_ms: 500,
         reconnect_max_ms: 10000,
         resync_ms: 1000,
+        schemas: {},
+        heartbeat_ms: 5000,
       });
-      expect(cfg.dashboard).to.deep.equal({ enabled: true, host: '127.0.0.1', port: 8081 });
+      expect(cfg.dashboard).to.deep.equal({ enabled: true, host: '127.0.0.1', port: 8081, allowed_hosts: [] });
     });
 
     it('names the file and the key of every mistake, all at once', () => {
@@ -102,7 +104,7 @@ describe('gateway config', () => {
       ).to.deep.equal([
         "<inline>: devices[0].records[0].key: key 'a b' contains whitespace or a wildcard (* # +)",
         '<inline>: devices[0].records[0].buffer: expected one of spmc_ring, single_latest, mailbox, got string "queue"',
-        '<inline>: devices[0].records[0].capacity: expected an integer from 1 to 1000000, got number 0',
+        '<inline>: devices[0].records[0].capacity: expected an integer from 1 to 65536, got number 0',
         '<inline>: devices[0].records[1]: expected a mapping, got string "x"',
       ]);
     });
@@ -157,5 +159,63 @@ describe('shipped deployment files', () => {
     const cfg = loadConfig(join(import.meta.dirname, '../../docs/deploy/edge.yaml'));
     expect(cfg.node_id).to.equal('greenhouse-pi');
     expect(cfg.devices.map((d) => d.name)).to.deep.equal(['pico', 'esp32']);
+  });
+});
+
+describe('gateway config: security keys', () => {
+  it('refuses a network endpoint without a token unless insecure, and placeholder tokens', () => {
+    expect(problems(() => checkConfig({ remote: { ws: '0.0.0.0:7351' } }))).to.deep.equal([
+      '<inline>: remote.token: remote.ws (0.0.0.0:7351) serves the network without a token: set remote.token, or remote.insecure: true to run it open',
+    ]);
+    expect(problems(() => checkConfig({ dashboard: { host: '0.0.0.0' } }))[0]).to.contain('dashboard (0.0.0.0)');
+    expect(checkConfig({ remote: { tcp: '0.0.0.0:7350', insecure: true } }).remote.insecure).to.equal(true);
+    expect(checkConfig({ remote: { tcp: '127.0.0.1:7350' } }).remote.token).to.equal(undefined);
+    expect(problems(() => checkConfig({ remote: { tcp: '127.0.0.1:1', token: null } }))[0]).to.contain('remote.token: empty');
+    expect(problems(() => checkConfig({ remote: { tcp: '127.0.0.1:1', token: 'None' } }))[0]).to.contain('reads as "no token"');
+    const raw: { [k: string]: unknown } = {};
+    applyEnv(raw, { AIMDB_REMOTE__TOKEN: 'null', AIMDB_BROKER__PASSWORD: '123' });
+    expect(raw).to.deep.equal({ remote: { token: 'null' }, broker: { password: '123' } });
+  });
+
+  it('checks broker users and value schemas, naming each mistake', () => {
+    expect(
+      problems(() =>
+        checkConfig({
+          embedded_broker: { users: [{ username: 'u' }, { username: 'v', password: 'p', node: 'a b', publish: ['a/#/b'] }, 'x'], anonymous_publish: ['+x'] },
+          devices: [{ name: 'd', transport: 'tcp://h:1', schemas: { 'a.b': { type: 'thing' }, 'a.c': { properties: { x: { maximum: 'big' } } }, 'a.d': { pattern: '.*' } } }],
+        }),
+      ),
+    ).to.deep.equal([
+      "<inline>: embedded_broker.anonymous_publish: '+x' is not a valid MQTT topic filter",
+      '<inline>: embedded_broker.users[0].password: required',
+      '<inline>: embedded_broker.users[1].node: use letters, digits, - and _ only',
+      "<inline>: embedded_broker.users[1]: 'a/#/b' is not a valid MQTT topic filter",
+      '<inline>: embedded_broker.users[2]: expected a mapping, got string "x"',
+      "<inline>: devices[0].schemas.a.b: unknown type 'thing'",
+      '<inline>: devices[0].schemas.a.c: properties.x: maximum: expected a number',
+      "<inline>: devices[0].schemas.a.d: unsupported schema keyword 'pattern' (supported: type, properties, required, additionalProperties, minimum, maximum, maxLength, maxItems, items, enum, description)",
+    ]);
+  });
+
+  it('matches values against a schema and names the first mismatch', () => {
+    const s: ValueSchema = { type: 'object', required: ['open'], properties: { open: { type: 'boolean' }, n: { type: 'integer', minimum: 0, maximum: 9 }, tags: { type: 'array', maxItems: 2, items: { type: 'string', maxLength: 3 } } }, additionalProperties: false };
+    expect(valueMismatch(s, { open: true, n: 3, tags: ['a'] })).to.equal(undefined);
+    expect([null, { open: 'yes' }, {}, { open: true, x: 1 }, { open: true, n: 1.5 }, { open: true, n: 10 }, { open: true, tags: ['a', 'b', 'c'] }, { open: true, tags: ['long'] }].map((v) => valueMismatch(s, v))).to.deep.equal([
+      'value: expected object, got null',
+      'value.open: expected boolean, got string',
+      'value.open: required',
+      'value.x: not allowed',
+      'value.n: expected integer, got number',
+      'value.n: above the maximum 9',
+      'value.tags: more than 2 items',
+      'value.tags[0]: longer than 3',
+    ]);
+    expect(valueMismatch({ enum: ['a', 1] }, 'b')).to.equal('value: expected one of ["a",1]');
+    expect(valueMismatch({ type: 'number' }, Infinity)).to.equal('value: not a finite number');
+  });
+
+  it('refuses a config file over the size limit before parsing it', () => {
+    const p = file('huge.yaml', '#'.repeat(MAX_CONFIG_BYTES + 1));
+    expect(problems(() => loadConfig(p))).to.deep.equal([`${p}: too large`]);
   });
 });

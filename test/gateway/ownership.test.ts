@@ -79,4 +79,22 @@ describe('gateway ownership claims', function () {
     (gws[0].ownership as unknown as { client: mqtt.MqttClient }).client.options.reconnectPeriod = 0;
     await until(() => b.ownership!.refusedTopics().length === 0, 5000, 'release by the will');
   });
+
+  it('ignores claims dated before 2024 or in the future, and claims made on another node\'s topic', async () => {
+    devs.push(device());
+    gws.push(await edge('edge-a', broker.url, devs[0]));
+    const a = gws[0];
+    const m = await mqtt.connectAsync(broker.url, { clientId: 'mallory' });
+    const topics = { 'aimdb/pico/actuator/position': 'x', 'aimdb/pico/status': 'x' };
+    await m.publishAsync('aimdb/$owners/mallory', JSON.stringify({ node: 'mallory', since: 0, topics, refused: [] }), { retain: true, qos: 1 });
+    await m.publishAsync('aimdb/$owners/mallory2', JSON.stringify({ node: 'mallory2', since: Date.now() + 7 * 86400000, topics, refused: [] }), { retain: true, qos: 1 });
+    await m.publishAsync('aimdb/$owners/mallory3', JSON.stringify({ node: 'edge-a', since: Date.UTC(2024, 5, 1), topics, refused: [] }), { retain: true, qos: 1 });
+    // A well-formed earlier claim by a real node is honoured (the control: without it, the test proves nothing).
+    await m.publishAsync('aimdb/$owners/edge-z', JSON.stringify({ node: 'edge-z', since: Date.UTC(2024, 5, 1), topics: { 'aimdb/pico/actuator/state': 'x' }, refused: [] }), { retain: true, qos: 1 });
+    await until(() => a.ownership!.refusedTopics().length > 0, 5000, 'the control claim honoured');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(a.ownership!.refusedTopics()).to.deep.equal(['aimdb/pico/actuator/state']);
+    for (const n of ['mallory', 'mallory2', 'mallory3', 'edge-z']) await m.publishAsync('aimdb/$owners/' + n, Buffer.alloc(0), { retain: true, qos: 1 });
+    await m.endAsync();
+  });
 });

@@ -32,6 +32,10 @@ export const command: CliCommand = {
       ctx.out(JSON.stringify(config, null, 2));
       return 0;
     }
+    // A promise nobody awaited that rejects (a bug, a device that answers nonsense) is logged; it
+    // must not end the process: the broker, the other devices and remote clients live here too.
+    const onRejection = (e: unknown) => ctx.err(`aimdb edge: unhandled rejection (kept running): ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    process.on('unhandledRejection', onRejection);
     const gw = new Gateway(config);
     try {
       const ep = await gw.start();
@@ -47,6 +51,7 @@ export const command: CliCommand = {
     });
     ctx.err('aimdb edge: shutting down');
     await gw.stop();
+    process.off('unhandledRejection', onRejection);
     return 0;
   },
 };

@@ -233,7 +233,7 @@ function num(n, warn) {
 async function pollStatus() {
   let st;
   try {
-    const res = await fetch('/api/status', { cache: 'no-store' });
+    const res = await fetch('/api/status', { cache: 'no-store', headers: state.token ? { authorization: 'Bearer ' + state.token } : {} });
     st = await res.json();
   } catch (e) {
     return;
@@ -333,6 +333,7 @@ async function main() {
   // A token, when the gateway requires one, comes in the URL fragment (#token=…): never sent to
   // the HTTP server, never stored in config.json.
   const token = new URLSearchParams(location.hash.slice(1)).get('token') || undefined;
+  state.token = token;
   state.sock = new AimxSocket(url, { client: 'dashboard', token, onReady, onState: setConn });
   state.sock.start();
   state.pollTimer = setInterval(pollRecords, cfg.pollMs);
