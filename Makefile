@@ -56,7 +56,9 @@ image: setup-npm
 sizes: bundles
 	@$(NODE) tools/sizes.mjs
 
-## ring->tap hops/s of the core on duktape and mujs against a hand-written ES5 ring.
+## The core on the real engines (Espruino ESP32/RAM and Pico/flash, JerryScript 3.0 and 2.4): memory
+## per record of each buffer kind, reader, tap, link and app start; ring->tap hops/s against a
+## hand-written ring; each app against its hand-written equivalent (bench/hand/). About a minute and a half.
 bench-engines: bundles
 	@$(NODE) bench/engines.mjs
 

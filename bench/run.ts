@@ -21,11 +21,11 @@ function coreIsolated(): BenchRow[] {
 
 type Suite = () => Promise<BenchRow[]> | BenchRow[];
 
-/** The ES5 engines (duktape, mujs): bench/engines.mjs runs the built core there; its JSON becomes rows. */
+/** The real device engines: bench/engines.mjs runs the built core there; its hop rates become rows. */
 function engines(): BenchRow[] {
   const here = fileURLToPath(new URL('./engines.mjs', import.meta.url));
-  const out = execFileSync(process.execPath, [here, '200000', '--json'], { encoding: 'utf8', timeout: 600_000 });
-  const res = JSON.parse(out.trim().split('\n').pop() as string) as { [engine: string]: { coreHopsPerSec: number; handHopsPerSec: number } };
+  const out = execFileSync(process.execPath, [here, '--json', '--no-apps'], { encoding: 'utf8', timeout: 600_000 });
+  const res = (JSON.parse(out.trim().split('\n').pop() as string) as { hops: { [engine: string]: { coreHopsPerSec: number; handHopsPerSec: number } } }).hops;
   return Object.entries(res).map(([engine, r]) => ({ name: `ring(64) → tap on ${engine}`, opsPerSec: r.coreHopsPerSec, baselines: { [`hand-written ES5 ring on ${engine}`]: r.handHopsPerSec } }));
 }
 

@@ -3,18 +3,19 @@
  * .build()`. Configuration is collected; `build()` validates all of it at once, allocates every
  * buffer, parses every link and builds the graph. Nothing runs before `build()` succeeds.
  */
-import type { Connector, InboundRoute, OutboundRoute, RecordKey } from './api.js';
+import type { Connector, LinkUrl, RecordKey } from './api.js';
 import { newRecordConfig, RecordConfig } from './config.js';
 import { BuiltParts, Database } from './database.js';
-import { ConfigProblem, invalidConfiguration } from './errors.js';
-import { buildGraph } from './graph.js';
+import { aimError, ConfigProblem, invalidConfiguration } from './errors.js';
+import { originOf } from './graph.js';
 import { Deserializer, makeInboundRoute, makeOutboundRoute, mergeLinkOptions, Serializer } from './links.js';
 import { Rec } from './record.js';
 import { RecordRegistrar } from './registrar.js';
 import { LOG_RANK, LogLevel, RuntimeAdapter } from './runtime/adapter.js';
-import { LogSink, makeContext, makeLogger, RuntimeContext, TimerSet } from './runtime/context.js';
+import { LogSink, makeContext, StageContext, TimerSet } from './runtime/context.js';
 import { Scheduler } from './scheduler.js';
 import { validate } from './validate.js';
+import { DEV } from './dev.js';
 
 /** Options of the scheduler, set with {@link Builder.scheduler}. */
 export interface SchedulerOptions {
@@ -33,6 +34,7 @@ export class Builder {
   _byName: { [name: string]: RecordConfig };
   _minRank: number;
   _sched: SchedulerOptions;
+  _built: boolean;
 
   constructor(adapter?: RuntimeAdapter) {
     this._adapter = adapter;
@@ -42,6 +44,7 @@ export class Builder {
     this._byName = {};
     this._minRank = LOG_RANK.info;
     this._sched = {};
+    this._built = false;
   }
 
   /** Sets the runtime adapter (time, timers, deferral, log). Required. */
@@ -58,6 +61,7 @@ export class Builder {
 
   /** Registers a connector for its URL schemes. */
   withConnector(connector: Connector): Builder {
+    this._refuseAfterBuild();
     this._connectors.push(connector);
     return this;
   }
@@ -81,20 +85,31 @@ export class Builder {
    * b.configure(Temp, (r) => r.buffer(ring(64)).tap((ctx, c) => { c.each((v) => ctx.log.info(String(v.celsius))); }));
    */
   configure<T>(key: RecordKey<T>, fn: (reg: RecordRegistrar<T>) => unknown): Builder {
+    this._refuseAfterBuild();
     let cfg = this._byName[key.name];
     if (!cfg) {
       cfg = newRecordConfig(key);
       this._byName[key.name] = cfg;
       this._configs.push(cfg);
     } else if (cfg.type !== key.type) {
-      cfg.problems.push({ key: key.name, message: "key reused with a different value type ('" + cfg.type + "' and '" + key.type + "')" });
+      cfg.problems.push({ key: key.name, message: DEV ? "key reused with a different value type ('" + cfg.type + "' and '" + key.type + "')" : 'type' });
     }
     fn(new RecordRegistrar<T>(cfg));
     return this;
   }
 
-  /** Validates everything and builds the database. Throws one `InvalidConfiguration` listing every mistake. */
+  // A built database owns its configuration: what each record is was fixed at build().
+  _refuseAfterBuild(): void {
+    if (this._built) throw aimError('ALREADY_BUILT', DEV ? 'the database was already built: configure everything before build()' : '');
+  }
+
+  /**
+   * Validates everything and builds the database. Throws one `InvalidConfiguration` listing every
+   * mistake. A builder builds once: afterwards `configure()` and `withConnector()` throw
+   * `ALREADY_BUILT`, and the database keeps nothing of the builder.
+   */
   build(): Database {
+    this._refuseAfterBuild();
     const problems: ConfigProblem[] = [];
     const links = validate(this._configs, this._connectors, this._adapter, problems);
     if (problems.length > 0) throw invalidConfiguration(problems);
@@ -103,39 +118,48 @@ export class Builder {
     const sched = new Scheduler(adapter, this._sched.batch, this._sched.turn);
     const timers = new TimerSet(adapter);
     const recs: Rec[] = [];
-    const contexts: RuntimeContext[] = [];
+    const contexts: StageContext[] = [];
     const outRoutes: BuiltParts['outRoutes'] = [];
     const inRoutes: BuiltParts['inRoutes'] = [];
-    for (let r = 0; r < this._configs.length; r++) {
-      const cfg = this._configs[r];
+    const configs = this._configs;
+    for (let r = 0; r < configs.length; r++) {
+      const cfg = configs[r];
       const buf = cfg.buffer;
-      const rec = new Rec(cfg.name, r, buf ? buf.kind : 0, buf ? buf.capacity : 0, buf ? buf.layout : undefined, sched, makeLogger(sink, cfg.name));
-      recs.push(rec);
       const ctx = makeContext(sink, timers, cfg.name);
       contexts.push(ctx);
-      const outs: Array<{ route: OutboundRoute; serializer: Serializer<any>; connector: Connector }> = [];
+      const rec = new Rec(cfg.name, r, buf ? buf.kind : 0, buf ? buf.capacity : 0, buf ? buf.layout : undefined, sched, ctx.log);
+      const meta = rec._meta;
+      meta.type = cfg.type;
+      meta.origin = originOf(cfg);
+      meta.remoteWritable = cfg.writable;
+      meta.inputs = cfg.transforms.length > 0 ? cfg.transforms[0].inputs : null;
+      meta.taps = cfg.taps.length;
+      recs.push(rec);
+      const outs: BuiltParts['outRoutes'][0] = [];
       for (let i = 0; i < cfg.linksOut.length; i++) {
-        const l = links.parsed[r].out[i] as { link: import('./api.js').LinkUrl; connector: Connector };
+        const l = links.parsed[r].out[i] as { link: LinkUrl; connector: Connector };
         outs.push({ route: makeOutboundRoute(rec, l.link, mergeLinkOptions(cfg.linksOut[i].options, l.link)), serializer: cfg.linksOut[i].serializer as Serializer<any>, connector: l.connector });
       }
-      const ins: Array<{ route: InboundRoute; connector: Connector }> = [];
+      const ins: BuiltParts['inRoutes'][0] = [];
       for (let i = 0; i < cfg.linksIn.length; i++) {
-        const l = links.parsed[r].in[i] as { link: import('./api.js').LinkUrl; connector: Connector };
+        const l = links.parsed[r].in[i] as { link: LinkUrl; connector: Connector };
         ins.push({ route: makeInboundRoute(rec, l.link, mergeLinkOptions(cfg.linksIn[i].options, l.link), cfg.linksIn[i].deserializer as Deserializer<any>, ctx), connector: l.connector });
       }
       outRoutes.push(outs);
       inRoutes.push(ins);
     }
+    this._built = true;
+    this._configs = [];
+    this._byName = {};
     return new Database({
       adapter: adapter,
       sched: sched,
       sink: sink,
       timers: timers,
       nodeId: this._nodeId,
-      configs: this._configs,
+      setup: configs,
       recs: recs,
-      graph: buildGraph(this._configs),
-      connectors: this._connectors,
+      connectors: this._connectors.slice(),
       outRoutes: outRoutes,
       inRoutes: inRoutes,
       contexts: contexts,

@@ -5,13 +5,14 @@
 import type { Connector, ConnectorContext, Consumer, Graph, InboundRoute, OutboundRoute, Producer, Reader, RecordInfo, RecordKey, RecordMetrics } from './api.js';
 import type { RecordConfig } from './config.js';
 import { aimError } from './errors.js';
-import { originOf } from './graph.js';
+import { DEV } from './dev.js';
+import { buildGraph } from './graph.js';
 import { JoinRun } from './join.js';
 import { resetLinkMetrics, Serializer } from './links.js';
-import type { ReaderImpl } from './reader.js';
+import { LOG_LAG, ReaderImpl } from './reader.js';
 import type { Rec } from './record.js';
 import { LOG_RANK, LogLevel, RuntimeAdapter } from './runtime/adapter.js';
-import { LogSink, makeContext, RuntimeContext, TimerSet } from './runtime/context.js';
+import { LogSink, makeContext, RuntimeContext, StageContext, TimerSet } from './runtime/context.js';
 import type { Scheduler } from './scheduler.js';
 import { bufferTypeName } from './buffers.js';
 
@@ -22,16 +23,50 @@ export interface BuiltParts {
   sink: LogSink;
   timers: TimerSet;
   nodeId: string;
-  configs: RecordConfig[];
+  /** The configuration's stages (sources, taps, transforms), needed only by `start()`, which
+   *  drops them: a running database keeps no build-time structure. */
+  setup: RecordConfig[] | null;
   recs: Rec[];
-  graph: Graph;
   connectors: Connector[];
   /** Per record: outbound routes with their serializer and connector. */
   outRoutes: Array<Array<{ route: OutboundRoute; serializer: Serializer<any>; connector: Connector }>>;
   /** Per record: inbound routes and their connector. */
   inRoutes: Array<Array<{ route: InboundRoute; connector: Connector }>>;
   /** Per record: the context its stages get. */
-  contexts: RuntimeContext[];
+  contexts: StageContext[];
+}
+
+/**
+ * What a tap gets. A small object with prototype methods: a tap's callbacks keep it alive for the
+ * database's life, so closures here would cost memory per tap.
+ */
+class TapConsumer implements Consumer<any> {
+  readonly key: string;
+  _rec: Rec;
+  constructor(rec: Rec) {
+    this.key = rec.key;
+    this._rec = rec;
+  }
+  subscribe(): ReaderImpl {
+    return this._rec._subscribe();
+  }
+  each(onValue: (v: any, seq: number) => void, onLag?: (missed: number) => void): ReaderImpl {
+    const r = this._rec._subscribe();
+    // Without a lag handler a tap's lag is logged on the record (see ReaderImpl._callLag).
+    r.each(onValue, onLag || LOG_LAG);
+    return r;
+  }
+}
+
+/** A source or a transform writes the record: direct writes are refused. */
+function hasProducerStage(rec: Rec): boolean {
+  return rec._meta.origin !== 'passive' && rec._meta.origin !== 'link';
+}
+
+function routesOf<R>(list: Array<{ route: R }>): R[] {
+  const out: R[] = [];
+  for (let i = 0; i < list.length; i++) out.push(list[i].route);
+  return out;
 }
 
 const STATE_BUILT = 0;
@@ -57,7 +92,6 @@ export class Database {
   _stops: Array<() => void>;
   _joins: JoinRun[];
   _direct: Array<ReaderImpl | undefined>;
-  _producers: Array<Producer<any> | undefined>;
 
   constructor(parts: BuiltParts) {
     this._p = parts;
@@ -69,7 +103,6 @@ export class Database {
     this._stops = [];
     this._joins = [];
     this._direct = [];
-    this._producers = [];
   }
 
   /**
@@ -77,18 +110,20 @@ export class Database {
    * start, then sources run — so no subscriber made in configure/start misses the first value.
    */
   start(): Database {
-    if (this._state !== STATE_BUILT) throw aimError('ALREADY_STARTED', 'database already ' + (this._state === STATE_RUNNING ? 'started' : 'stopped'));
+    if (this._state !== STATE_BUILT) throw aimError('ALREADY_STARTED', DEV ? 'database already ' + (this._state === STATE_RUNNING ? 'started' : 'stopped') : '');
     this._state = STATE_RUNNING;
     const p = this._p;
-    for (let r = 0; r < p.recs.length; r++) this._startDerivation(r);
+    const setup = p.setup as RecordConfig[];
+    p.setup = null;
+    for (let r = 0; r < p.recs.length; r++) this._startDerivation(r, setup[r]);
     for (let r = 0; r < p.recs.length; r++) this._startOutbound(r);
     for (let r = 0; r < p.recs.length; r++) {
-      const taps = p.configs[r].taps;
+      const taps = setup[r].taps;
       for (let t = 0; t < taps.length; t++) this._keepStop(taps[t](p.contexts[r], this._consumer(p.recs[r])));
     }
     for (let c = 0; c < p.connectors.length; c++) this._startConnector(p.connectors[c]);
     for (let r = 0; r < p.recs.length; r++) {
-      const sources = p.configs[r].sources;
+      const sources = setup[r].sources;
       for (let s = 0; s < sources.length; s++) this._keepStop(sources[s](p.contexts[r], this._producer(r)));
     }
     return this;
@@ -98,6 +133,7 @@ export class Database {
   stop(): void {
     if (this._state !== STATE_RUNNING) {
       this._state = STATE_STOPPED;
+      this._p.setup = null;
       return;
     }
     this._state = STATE_STOPPED;
@@ -130,9 +166,8 @@ export class Database {
     if (typeof ret === 'function') this._stops.push(ret);
   }
 
-  _startDerivation(r: number): void {
+  _startDerivation(r: number, cfg: RecordConfig): void {
     const p = this._p;
-    const cfg = p.configs[r];
     if (cfg.transforms.length === 0) return;
     const spec = cfg.transforms[0];
     const ctx = p.contexts[r];
@@ -144,7 +179,7 @@ export class Database {
       reader.each(
         function (v: any) {
           const o = map(v, state, ctx);
-          if (o !== undefined) out._produce(o);
+          if (o !== undefined) out.produce(o);
         },
         function (missed: number) {
           ctx.log.debug("transform input '" + spec.inputs[0] + "' lagged by " + missed + '; skipped');
@@ -188,60 +223,26 @@ export class Database {
       for (let i = 0; i < p.outRoutes[r].length; i++) if (p.outRoutes[r][i].connector === c) outbound.push(p.outRoutes[r][i].route);
       for (let i = 0; i < p.inRoutes[r].length; i++) if (p.inRoutes[r][i].connector === c) inbound.push(p.inRoutes[r][i].route);
     }
-    const base = makeContext(p.sink, p.timers, 'connector:' + c.schemes.join('+'));
-    const ctx: ConnectorContext = {
-      key: base.key,
-      now: base.now,
-      wallClock: base.wallClock,
-      after: base.after,
-      every: base.every,
-      log: base.log,
-      outbound: outbound,
-      inbound: inbound,
-      nodeId: p.nodeId,
-    };
-    c.start(ctx);
+    const ctx = makeContext(p.sink, p.timers, 'connector:' + c.schemes.join('+')) as StageContext & { outbound: OutboundRoute[]; inbound: InboundRoute[]; nodeId: string };
+    ctx.outbound = outbound;
+    ctx.inbound = inbound;
+    ctx.nodeId = p.nodeId;
+    c.start(ctx as ConnectorContext);
   }
 
   _rec(name: string): Rec {
     const rec = this._byName[name];
-    if (!rec) throw aimError('NOT_FOUND', "record '" + name + "' is not configured");
+    if (!rec) throw aimError('NOT_FOUND', DEV ? "record '" + name + "' is not configured" : name);
     return rec;
   }
 
+  // The record is its own producer: `produce` is a method of the run-time record.
   _producer(id: number): Producer<any> {
-    let pr = this._producers[id];
-    if (!pr) {
-      const rec = this._p.recs[id];
-      pr = {
-        key: rec.key,
-        produce: function (v: any) {
-          rec._produce(v);
-        },
-      };
-      this._producers[id] = pr;
-    }
-    return pr;
+    return this._p.recs[id];
   }
 
   _consumer(rec: Rec): Consumer<any> {
-    return {
-      key: rec.key,
-      subscribe: function () {
-        return rec._subscribe();
-      },
-      each: function (onValue: (v: any, seq: number) => void, onLag?: (missed: number) => void) {
-        const r = rec._subscribe();
-        r.each(
-          onValue,
-          onLag ||
-            function (missed: number) {
-              rec._log.warn('tap lagged by ' + missed);
-            },
-        );
-        return r;
-      },
-    };
+    return new TapConsumer(rec);
   }
 
   /**
@@ -249,18 +250,18 @@ export class Database {
    * (CONTRACT §7). Passive and link-fed records (commands, twins) accept them.
    */
   _writableRec(id: number): Rec {
-    const cfg = this._p.configs[id];
-    if (cfg.sources.length + cfg.transforms.length > 0) {
-      throw aimError('NOT_WRITABLE', "record '" + cfg.name + "' is written by its " + originOf(cfg) + ' (one authoritative producer per key)');
+    const rec = this._p.recs[id];
+    if (hasProducerStage(rec)) {
+      throw aimError('NOT_WRITABLE', DEV ? "record '" + rec.key + "' is written by its " + rec._meta.origin + ' (one authoritative producer per key)' : rec.key);
     }
-    return this._p.recs[id];
+    return rec;
   }
 
   // ------------------------------------------------------------------ direct API (CONTRACT §8, MCU)
 
   /** Produces `value` into a record that has no source and no transform. */
   set<T>(k: RecordKey<T>, value: NoInfer<T>): void {
-    this._writableRec(this._rec(k.name).id)._produce(value);
+    this._writableRec(this._rec(k.name).id).produce(value);
   }
 
   /** A producer handle for a record without a source or transform (no lookup per call). */
@@ -305,20 +306,20 @@ export class Database {
   /** Newest value produced into record `id` (any buffer kind, rings included), or `undefined`. */
   latest(id: number): unknown {
     const rec = this._p.recs[id];
-    return rec ? rec._latest : undefined;
+    return rec ? rec._newest() : undefined;
   }
 
   /** A reader of record `id`. */
   subscribeById(id: number): Reader<unknown> {
     const rec = this._p.recs[id];
-    if (!rec) throw aimError('NOT_FOUND', 'no record with id ' + id);
+    if (!rec) throw aimError('NOT_FOUND', DEV ? 'no record with id ' + id : '#' + id);
     return rec._subscribe();
   }
 
   /** Produces into record `id`; throws NOT_WRITABLE when it has a source or a transform. */
   setById(id: number, value: unknown): void {
-    if (!this._p.recs[id]) throw aimError('NOT_FOUND', 'no record with id ' + id);
-    this._writableRec(id)._produce(value);
+    if (!this._p.recs[id]) throw aimError('NOT_FOUND', DEV ? 'no record with id ' + id : '#' + id);
+    this._writableRec(id).produce(value);
   }
 
   /** Counters of one record. */
@@ -341,23 +342,23 @@ export class Database {
     const p = this._p;
     const rows: RecordInfo[] = [];
     for (let r = 0; r < p.recs.length; r++) {
-      const cfg = p.configs[r];
       const rec = p.recs[r];
-      const origin = originOf(cfg);
+      const origin = rec._meta.origin;
+      const staged = hasProducerStage(rec);
       const links: RecordInfo['links'] = [];
       for (let i = 0; i < p.outRoutes[r].length; i++) links.push({ direction: 'out', url: p.outRoutes[r][i].route.link.url, metrics: p.outRoutes[r][i].route.metrics });
       for (let i = 0; i < p.inRoutes[r].length; i++) links.push({ direction: 'in', url: p.inRoutes[r][i].route.link.url, metrics: p.inRoutes[r][i].route.metrics });
       rows.push({
         id: r,
         key: rec.key,
-        type: cfg.type,
+        type: rec._meta.type,
         bufferType: bufferTypeName(rec._kind),
         bufferCapacity: rec._cap,
         origin: origin,
         producerCount: origin === 'passive' ? 0 : 1,
         consumerCount: rec._readers.length,
-        writable: cfg.writable && cfg.sources.length + cfg.transforms.length === 0,
-        hasProducerStage: cfg.sources.length + cfg.transforms.length > 0,
+        writable: rec._meta.remoteWritable && !staged,
+        hasProducerStage: staged,
         metrics: rec._metrics(),
         links: links,
       });
@@ -371,18 +372,25 @@ export class Database {
    */
   routes(): { outbound: OutboundRoute[]; inbound: InboundRoute[] } {
     const p = this._p;
-    const outbound: OutboundRoute[] = [];
-    const inbound: InboundRoute[] = [];
+    let outbound: OutboundRoute[] = [];
+    let inbound: InboundRoute[] = [];
     for (let r = 0; r < p.recs.length; r++) {
-      for (let i = 0; i < p.outRoutes[r].length; i++) outbound.push(p.outRoutes[r][i].route);
-      for (let i = 0; i < p.inRoutes[r].length; i++) inbound.push(p.inRoutes[r][i].route);
+      outbound = outbound.concat(routesOf(p.outRoutes[r]));
+      inbound = inbound.concat(routesOf(p.inRoutes[r]));
     }
     return { outbound: outbound, inbound: inbound };
   }
 
-  /** The dataflow graph (computed at build). */
+  /** The dataflow graph (computed on each call from the records and their routes). */
   graph(): Graph {
-    return this._p.graph;
+    const p = this._p;
+    const outs: OutboundRoute[][] = [];
+    const ins: InboundRoute[][] = [];
+    for (let r = 0; r < p.recs.length; r++) {
+      outs.push(routesOf(p.outRoutes[r]));
+      ins.push(routesOf(p.inRoutes[r]));
+    }
+    return buildGraph(p.recs, outs, ins);
   }
 
   /** A RuntimeContext for a component (timers are cancelled by `stop()`). */

@@ -10,6 +10,7 @@ export type AimErrorCode =
   | 'INVALID_KEY'
   | 'DUPLICATE_KEY'
   | 'NOT_BUILT'
+  | 'ALREADY_BUILT'
   | 'ALREADY_STARTED'
   | 'NOT_FOUND'
   | 'NOT_WRITABLE'

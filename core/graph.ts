@@ -1,11 +1,12 @@
 /**
- * The dataflow graph (CONTRACT §5): nodes, edges and a topological order, computed from the
- * configuration once at build. The running counters are read from records, not from here.
+ * The dataflow graph (CONTRACT §5): nodes, edges and a topological order. Computed on request from
+ * the run-time records and their routes, so a running database keeps no copy of it (most devices
+ * never ask for it).
  */
-import type { Graph, GraphEdge, GraphNode, Origin } from './api.js';
+import type { Graph, GraphEdge, GraphNode, InboundRoute, Origin, OutboundRoute } from './api.js';
 import { bufferTypeName } from './buffers.js';
 import type { RecordConfig } from './config.js';
-import { parseLinkUrl } from './links.js';
+import type { Rec } from './record.js';
 
 /** The origin of a record: which kind of stage writes it. */
 export function originOf(rec: RecordConfig): Origin {
@@ -15,65 +16,57 @@ export function originOf(rec: RecordConfig): Origin {
   return 'passive';
 }
 
-function endpoint(url: string): { protocol: string; address: string } {
-  const p = parseLinkUrl(url);
-  return typeof p === 'string' ? { protocol: '?', address: url } : { protocol: p.scheme, address: p.address };
-}
-
-/** Builds the graph of a (valid) configuration. */
-export function buildGraph(records: RecordConfig[]): Graph {
+/** Builds the graph of a built database's records. */
+export function buildGraph(recs: Rec[], outRoutes: OutboundRoute[][], inRoutes: InboundRoute[][]): Graph {
   const nodes: GraphNode[] = [];
   const edges: GraphEdge[] = [];
-  for (let r = 0; r < records.length; r++) {
-    const rec = records[r];
+  for (let r = 0; r < recs.length; r++) {
+    const rec = recs[r];
+    const name = rec.key;
     const inbound: GraphNode['inbound'] = [];
     const outbound: GraphNode['outbound'] = [];
-    for (let i = 0; i < rec.linksIn.length; i++) {
-      const e = endpoint(rec.linksIn[i].url);
-      inbound.push(e);
-      edges.push({ from: e.protocol + '://' + e.address, to: rec.name, kind: 'link', protocol: e.protocol });
+    for (let i = 0; i < inRoutes[r].length; i++) {
+      const l = inRoutes[r][i].link;
+      inbound.push({ protocol: l.scheme, address: l.address });
+      edges.push({ from: l.scheme + '://' + l.address, to: name, kind: 'link', protocol: l.scheme });
     }
-    for (let i = 0; i < rec.linksOut.length; i++) {
-      const e = endpoint(rec.linksOut[i].url);
-      outbound.push(e);
-      edges.push({ from: rec.name, to: e.protocol + '://' + e.address, kind: 'linkOut', protocol: e.protocol });
+    for (let i = 0; i < outRoutes[r].length; i++) {
+      const l = outRoutes[r][i].link;
+      outbound.push({ protocol: l.scheme, address: l.address });
+      edges.push({ from: name, to: l.scheme + '://' + l.address, kind: 'linkOut', protocol: l.scheme });
     }
-    if (rec.sources.length > 0) edges.push({ from: 'source:' + rec.name, to: rec.name, kind: 'source' });
-    for (let t = 0; t < rec.transforms.length; t++) {
-      const spec = rec.transforms[t];
-      for (let i = 0; i < spec.inputs.length; i++) edges.push({ from: spec.inputs[i], to: rec.name, kind: spec.kind });
-    }
-    for (let t = 0; t < rec.taps.length; t++) edges.push({ from: rec.name, to: 'tap:' + rec.name + '#' + t, kind: 'tap' });
+    if (rec._meta.origin === 'source') edges.push({ from: 'source:' + name, to: name, kind: 'source' });
+    const inputs = rec._meta.inputs;
+    if (inputs !== null) for (let i = 0; i < inputs.length; i++) edges.push({ from: inputs[i], to: name, kind: rec._meta.origin as 'transform' });
+    for (let t = 0; t < rec._meta.taps; t++) edges.push({ from: name, to: 'tap:' + name + '#' + t, kind: 'tap' });
     nodes.push({
-      key: rec.name,
-      origin: originOf(rec),
+      key: name,
+      origin: rec._meta.origin,
       inbound: inbound,
-      bufferType: bufferTypeName(rec.buffer ? rec.buffer.kind : 0),
-      bufferCapacity: rec.buffer ? rec.buffer.capacity : 0,
-      tapCount: rec.taps.length,
+      bufferType: bufferTypeName(rec._kind),
+      bufferCapacity: rec._cap,
+      tapCount: rec._meta.taps,
       outbound: outbound,
     });
   }
-  return { nodes: nodes, edges: edges, topoOrder: topoOrder(records) };
+  return { nodes: nodes, edges: edges, topoOrder: topoOrder(recs) };
 }
 
 /** Kahn's algorithm over transform edges; ties keep declaration order. */
-export function topoOrder(records: RecordConfig[]): string[] {
+export function topoOrder(recs: Rec[]): string[] {
   const indeg: { [name: string]: number } = {};
   const outs: { [name: string]: string[] } = {};
-  for (let r = 0; r < records.length; r++) {
-    indeg[records[r].name] = 0;
-    outs[records[r].name] = [];
+  for (let r = 0; r < recs.length; r++) {
+    indeg[recs[r].key] = 0;
+    outs[recs[r].key] = [];
   }
-  for (let r = 0; r < records.length; r++) {
-    const ts = records[r].transforms;
-    for (let t = 0; t < ts.length; t++) {
-      for (let i = 0; i < ts[t].inputs.length; i++) {
-        const input = ts[t].inputs[i];
-        if (!outs[input]) continue;
-        outs[input].push(records[r].name);
-        indeg[records[r].name]++;
-      }
+  for (let r = 0; r < recs.length; r++) {
+    const inputs = recs[r]._meta.inputs;
+    if (inputs === null) continue;
+    for (let i = 0; i < inputs.length; i++) {
+      if (!outs[inputs[i]]) continue;
+      outs[inputs[i]].push(recs[r].key);
+      indeg[recs[r].key]++;
     }
   }
   const order: string[] = [];
@@ -81,8 +74,8 @@ export function topoOrder(records: RecordConfig[]): string[] {
   let progressed = true;
   while (progressed) {
     progressed = false;
-    for (let r = 0; r < records.length; r++) {
-      const name = records[r].name;
+    for (let r = 0; r < recs.length; r++) {
+      const name = recs[r].key;
       if (done[name] || indeg[name] > 0) continue;
       done[name] = true;
       order.push(name);

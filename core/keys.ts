@@ -4,16 +4,16 @@
  */
 import type { RecordKey } from './api.js';
 import { aimError } from './errors.js';
-import { hasOwn } from './dev.js';
+import { DEV, hasOwn } from './dev.js';
 import { hasWhitespace } from './links.js';
 
 /** Checks a full key name; returns an error message or `undefined`. */
 export function keyNameProblem(name: string): string | undefined {
-  if (typeof name !== 'string' || name.length === 0) return 'key must be a non-empty string';
+  if (typeof name !== 'string' || name.length === 0) return DEV ? 'key must be a non-empty string' : 'key';
   // Wildcards of the AimX and MQTT pattern languages cannot appear in a key name.
-  if (hasWhitespace(name) || name.indexOf('*') >= 0 || name.indexOf('#') >= 0 || name.indexOf('+') >= 0) return "key '" + name + "' contains whitespace or a wildcard (* # +)";
+  if (hasWhitespace(name) || name.indexOf('*') >= 0 || name.indexOf('#') >= 0 || name.indexOf('+') >= 0) return DEV ? "key '" + name + "' contains whitespace or a wildcard (* # +)" : 'key ' + name;
   if (name.charAt(0) === '.' || name.charAt(name.length - 1) === '.' || name.indexOf('..') >= 0) {
-    return "key '" + name + "' has an empty dot-separated segment";
+    return DEV ? "key '" + name + "' has an empty dot-separated segment" : 'key ' + name;
   }
   return undefined;
 }
@@ -69,7 +69,7 @@ export function keyTable<M>(prefix: string, variants: { [K in keyof M]: KeyVaria
     const v = (variants as { [p: string]: KeyVariant })[prop] || {};
     const full = prefix + (v.key !== undefined ? v.key : prop);
     if (hasOwn(seen, full)) {
-      throw aimError('DUPLICATE_KEY', "key table '" + prefix + "': variants '" + seen[full] + "' and '" + prop + "' both define key '" + full + "'");
+      throw aimError('DUPLICATE_KEY', DEV ? "key table '" + prefix + "': variants '" + seen[full] + "' and '" + prop + "' both define key '" + full + "'" : full);
     }
     seen[full] = prop;
     out[prop] = key<unknown>(full, v.type !== undefined ? v.type : prop, v.link);

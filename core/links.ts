@@ -6,7 +6,7 @@
 import type { InboundRoute, LinkMetrics, LinkOptions, LinkUrl, OutboundRoute, Payload } from './api.js';
 import type { RuntimeContext } from './runtime/context.js';
 import type { Rec } from './record.js';
-import { hasOwn } from './dev.js';
+import { DEV, hasOwn } from './dev.js';
 
 // Device code avoids regular expressions: Espruino implements only a small subset of them.
 function schemeOk(scheme: string): boolean {
@@ -30,11 +30,11 @@ export function hasWhitespace(text: string): boolean {
  * @example parseLinkUrl('mqtt://sensors/temp?qos=1') // { scheme: 'mqtt', address: 'sensors/temp', query: { qos: '1' } }
  */
 export function parseLinkUrl(url: string): LinkUrl | string {
-  if (typeof url !== 'string' || url.length === 0) return 'link URL must be a non-empty string';
+  if (typeof url !== 'string' || url.length === 0) return DEV ? 'link URL must be a non-empty string' : 'url';
   const sep = url.indexOf('://');
-  if (sep <= 0) return "link URL '" + url + "' has no scheme (expected scheme://address)";
+  if (sep <= 0) return DEV ? "link URL '" + url + "' has no scheme (expected scheme://address)" : 'url';
   const scheme = url.substring(0, sep).toLowerCase();
-  if (!schemeOk(scheme)) return "link URL '" + url + "' has an invalid scheme";
+  if (!schemeOk(scheme)) return DEV ? "link URL '" + url + "' has an invalid scheme" : 'url';
   let rest = url.substring(sep + 3);
   const query: { [name: string]: string } = {};
   const q = rest.indexOf('?');
@@ -45,12 +45,12 @@ export function parseLinkUrl(url: string): LinkUrl | string {
       if (parts[i] === '') continue;
       const eq = parts[i].indexOf('=');
       const name = eq >= 0 ? parts[i].substring(0, eq) : parts[i];
-      if (name === '') return "link URL '" + url + "' has a query parameter without a name";
+      if (name === '') return DEV ? "link URL '" + url + "' has a query parameter without a name" : 'url';
       query[name] = eq >= 0 ? decodeURIComponent(parts[i].substring(eq + 1)) : 'true';
     }
   }
-  if (rest.length === 0) return "link URL '" + url + "' has an empty address";
-  if (hasWhitespace(rest)) return "link URL '" + url + "' contains whitespace";
+  if (rest.length === 0) return DEV ? "link URL '" + url + "' has an empty address" : 'url';
+  if (hasWhitespace(rest)) return DEV ? "link URL '" + url + "' contains whitespace" : 'url';
   return { url: url, scheme: scheme, address: rest, query: query };
 }
 
@@ -148,7 +148,7 @@ export function makeInboundRoute(rec: Rec, link: LinkUrl, options: LinkOptions, 
         ctx.log.warn('dropped a payload from ' + link.url + ': deserializer returned nothing');
         return false;
       }
-      rec._produce(v);
+      rec.produce(v);
       return true;
     },
   };

@@ -15,46 +15,51 @@ import {
   RecvStatus,
 } from './api.js';
 import { aimError } from './errors.js';
+import { DEV } from './dev.js';
 import type { Rec } from './record.js';
 
 type OnValue = (value: any, seq: number) => void;
 type OnLag = (missed: number) => void;
 type OnceCb = (status: RecvStatus, value: any, missed: number) => void;
 
-/** The reader implementation behind {@link Reader}. Internal. */
+/** The lag handler a tap's reader gets when it gives none: the lag is logged on its record. */
+export function LOG_LAG(_missed: number): void {}
+
+/** The reader implementation behind {@link Reader}. Internal. Fields the delivery path reads come
+ *  first (Espruino searches an object's properties from the front). */
 export class ReaderImpl implements Reader<any> {
-  key: string;
-  value: any;
-  missed: number;
-  seq: number;
-  _rec: Rec;
   /** Ring: seq of the next value to read. */
   _cursor: number;
-  /** SingleLatest: seq of the last value seen (0: none yet). */
-  _lastSeq: number;
+  _closed: boolean;
+  _rec: Rec;
   _onValue: OnValue | null;
-  _onLag: OnLag | null;
   _once: OnceCb | null;
   /** Backpressure gate: while it returns false the scheduler does not deliver to this reader. */
   _gate: (() => boolean) | null;
-  _closed: boolean;
+  value: any;
+  seq: number;
+  _onLag: OnLag | null;
+  missed: number;
+  /** SingleLatest: seq of the last value seen (0: none yet). */
+  _lastSeq: number;
   /** Reused target object for compact (typed-array) rings. */
   _obj: any;
+  key: string;
 
   constructor(rec: Rec) {
-    this.key = rec.key;
-    this.value = undefined;
-    this.missed = 0;
-    this.seq = 0;
-    this._rec = rec;
     this._cursor = rec._head + 1;
-    this._lastSeq = 0;
+    this._closed = false;
+    this._rec = rec;
     this._onValue = null;
-    this._onLag = null;
     this._once = null;
     this._gate = null;
-    this._closed = false;
+    this.value = undefined;
+    this.seq = 0;
+    this._onLag = null;
+    this.missed = 0;
+    this._lastSeq = 0;
     this._obj = rec._fields !== null ? {} : undefined;
+    this.key = rec.key;
   }
 
   tryRecv(): RecvStatus {
@@ -147,38 +152,47 @@ export class ReaderImpl implements Reader<any> {
 
   /**
    * The ring fast path for `each()` listeners on object slots: a run of slots per call instead of one
-   * `tryRecv` per value. A listener may produce into this record or close this reader, so both are
-   * checked after every value; a lag falls back to `tryRecv`, which reports it.
+   * `tryRecv` per value, one `try` per run rather than per value (an interpreter pays for each), and
+   * the consumed counter added once. A listener may produce into this record or close this reader,
+   * so both are checked after every value; a lag falls back to `tryRecv`, which reports it.
    */
   _deliverRing(budget: number): number {
     const rec = this._rec;
     const cap = rec._cap;
     const slots = rec._slots;
     let used = 0;
-    while (used < budget && !this._closed) {
-      const c = this._cursor;
-      const head = rec._head;
-      if (c > head) break;
-      if (c <= head - cap) {
-        // Lagged: tryRecv reports it once and moves the cursor to the oldest retained value.
-        this.tryRecv();
-        used++;
-        if (this._onLag !== null) this._callLag(this.missed);
-        continue;
-      }
-      const v = slots[(c - 1) % cap];
-      this.value = v;
-      this.seq = c;
-      this._cursor = c + 1;
-      rec.consumed++;
-      used++;
+    let lags = 0;
+    for (;;) {
       try {
-        (this._onValue as OnValue)(v, c);
+        let c = this._cursor;
+        while (used < budget && !this._closed) {
+          const head = rec._head;
+          if (c > head) break;
+          used++;
+          if (c <= head - cap) {
+            // Lagged: tryRecv reports it once and moves the cursor to the oldest retained value.
+            this.tryRecv();
+            lags++;
+            c = this._cursor;
+            if (this._onLag !== null) this._callLag(this.missed);
+            continue;
+          }
+          this._cursor = c + 1;
+          (this._onValue as OnValue)(slots[(c - 1) % cap], c);
+          c++;
+        }
+        const taken = used - lags;
+        rec.consumed += taken;
+        // `value` and `seq` describe the last value read (written once per run, not per value).
+        if (taken > 0) {
+          this.seq = this._cursor - 1;
+          this.value = slots[(this.seq - 1) % cap];
+        }
+        return used;
       } catch (e) {
         rec._log.error('subscriber threw: ' + String(e));
       }
     }
-    return used;
   }
 
   _call(cb: OnceCb, st: RecvStatus): void {
@@ -190,6 +204,10 @@ export class ReaderImpl implements Reader<any> {
   }
 
   _callLag(n: number): void {
+    if (this._onLag === LOG_LAG) {
+      this._rec._log.warn('tap lagged by ' + n);
+      return;
+    }
     try {
       (this._onLag as OnLag)(n);
     } catch (e) {
@@ -204,8 +222,8 @@ export class ReaderImpl implements Reader<any> {
       });
       return;
     }
-    if (this._onValue !== null) throw aimError('INVALID_ARGUMENT', "reader of '" + this.key + "': recv() while each() is active");
-    if (this._once !== null) throw aimError('INVALID_ARGUMENT', "reader of '" + this.key + "': recv() already pending");
+    if (this._onValue !== null) throw aimError('INVALID_ARGUMENT', DEV ? "reader of '" + this.key + "': recv() while each() is active" : this.key);
+    if (this._once !== null) throw aimError('INVALID_ARGUMENT', DEV ? "reader of '" + this.key + "': recv() already pending" : this.key);
     this._once = cb;
     this._rec._listeners++;
     this._rec._wake();
@@ -220,7 +238,7 @@ export class ReaderImpl implements Reader<any> {
 
   each(onValue: OnValue, onLag?: OnLag): void {
     if (this._closed) return;
-    if (this._once !== null) throw aimError('INVALID_ARGUMENT', "reader of '" + this.key + "': each() while recv() is pending");
+    if (this._once !== null) throw aimError('INVALID_ARGUMENT', DEV ? "reader of '" + this.key + "': each() while recv() is pending" : this.key);
     if (this._onValue === null) this._rec._listeners++;
     this._onValue = onValue;
     this._onLag = onLag || null;

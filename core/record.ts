@@ -4,7 +4,7 @@
  * Sequence numbers: the k-th value ever produced has seq k (1-based); `_head` is the seq of the
  * newest value. Ring slot of seq s is `(s - 1) % capacity`. Storage is allocated once, here.
  */
-import { BUFFER_MAILBOX, BUFFER_SINGLE_LATEST, BUFFER_SPMC_RING, NumericLayout, RecordMetrics } from './api.js';
+import { BUFFER_MAILBOX, BUFFER_SINGLE_LATEST, BUFFER_SPMC_RING, NumericLayout, Origin, RecordMetrics } from './api.js';
 import { HAS_TYPED_ARRAYS } from './bytes.js';
 import type { Runnable, Scheduler } from './scheduler.js';
 import { ReaderImpl } from './reader.js';
@@ -25,52 +25,94 @@ function typedArrayFor(kind: string, n: number): ArrayLike<number> & { [i: numbe
   }
 }
 
+/** What a record is, fixed at build; read by introspection (`records()`, the graph), never by the
+ *  produce/deliver path. */
+export interface RecMeta {
+  /** Value type tag of the key. */
+  type: string;
+  /** Which kind of stage writes the record. */
+  origin: Origin;
+  /** Marked writable over AimX (`.remote({ writable: true })`). */
+  remoteWritable: boolean;
+  /** Input keys of its transform or join; `null` for other origins. */
+  inputs: string[] | null;
+  /** Taps configured on it. */
+  taps: number;
+}
+
 /** Number kinds a layout may use. */
 export const NUMBER_KINDS = ['i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'f32', 'f64'];
 
-/** Run-time record. Internal: users reach it through keys and the database. */
+/** Run-time record. Internal: users reach it through keys and the database. It is also the
+ *  record's {@link Producer} (`produce`), so producing is one call with no wrapper.
+ *
+ *  Field order matters on Espruino, where an object's properties are a list searched from the
+ *  front on every access: the fields the produce/deliver path touches come first, and facts read
+ *  only by introspection sit in one `_meta` object. */
 export class Rec implements Runnable {
-  _next: Runnable | null;
-  _queued: boolean;
-  /** Full key. */
-  key: string;
-  /** Index in the database. */
-  id: number;
+  /** Seq of the newest value (= values produced since build; not reset by resetMetrics). */
+  _head: number;
   /** Buffer kind (0 = no buffer). */
   _kind: number;
   _cap: number;
   /** Object slots (rings without a typed layout) or the single slot (index 0). */
   _slots: any[];
-  /** Field names and typed arrays of a compact layout; `null` for object slots. */
+  /** Field names of a compact layout; `null` for object slots. */
   _fields: string[] | null;
-  _columns: Array<{ [i: number]: number }> | null;
-  /** Seq of the newest value (= values produced since build; not reset by resetMetrics). */
-  _head: number;
-  /** Mailbox: a value is pending. */
-  _pending: boolean;
-  /** Newest value produced (introspection: `record.get`, dashboards). */
-  _latest: any;
-  _readers: ReaderImpl[];
   /** Readers with a listener (`each` or `recv`). */
   _listeners: number;
+  _queued: boolean;
+  consumed: number;
+  /** Newest value of a compact ring, a mailbox or a record without buffer (see `_newest`). */
+  _latest: any;
+  _readers: ReaderImpl[];
+  _next: Runnable | null;
+  _sched: Scheduler;
+  /** Mailbox: a value is pending. */
+  _pending: boolean;
+  dropped: number;
+  /** `_head` when the counters were last reset: values produced since = `_head - _base`. */
+  _base: number;
+  /** Full key. */
+  key: string;
+  /** Index in the database. */
+  id: number;
+  /** Typed arrays of a compact layout, one per field; `null` for object slots. */
+  _columns: Array<{ [i: number]: number }> | null;
   /** Mailbox round-robin position among readers. */
   _rr: number;
-  _sched: Scheduler;
   _log: Logger;
-  produced: number;
-  consumed: number;
-  dropped: number;
+  /** What the record is, fixed at build (introspection only). */
+  _meta: RecMeta;
+
+  /** Writes a value (see {@link produceInto}). */
+  produce: (v: any) => void;
 
   constructor(key: string, id: number, kind: number, capacity: number, layout: NumericLayout | undefined, sched: Scheduler, log: Logger) {
-    this._next = null;
-    this._queued = false;
-    this.key = key;
-    this.id = id;
+    // An own property, not a prototype method: an interpreter finds a method only after searching
+    // every own property, on every call; `produce` is the call made once per value.
+    this.produce = produceInto;
+    this._head = 0;
     this._kind = kind;
     this._cap = kind === BUFFER_SPMC_RING ? capacity : kind === 0 ? 0 : 1;
     this._slots = [];
     this._fields = null;
+    this._listeners = 0;
+    this._queued = false;
+    this.consumed = 0;
+    this._latest = undefined;
+    this._readers = [];
+    this._next = null;
+    this._sched = sched;
+    this._pending = false;
+    this.dropped = 0;
+    this._base = 0;
+    this.key = key;
+    this.id = id;
     this._columns = null;
+    this._rr = 0;
+    this._log = log;
+    this._meta = { type: '', origin: 'passive', remoteWritable: false, inputs: null, taps: 0 };
     if (kind === BUFFER_SPMC_RING && layout && HAS_TYPED_ARRAYS) {
       const fields: string[] = [];
       const cols: Array<{ [i: number]: number }> = [];
@@ -85,40 +127,15 @@ export class Rec implements Runnable {
       // Preallocate so that the ring never grows (Espruino arrays are linked lists: grow once).
       for (let i = 0; i < this._cap; i++) this._slots.push(undefined);
     }
-    this._head = 0;
-    this._pending = false;
-    this._latest = undefined;
-    this._readers = [];
-    this._listeners = 0;
-    this._rr = 0;
-    this._sched = sched;
-    this._log = log;
-    this.produced = 0;
-    this.consumed = 0;
-    this.dropped = 0;
   }
 
-  /** Writes a value. Synchronous, never blocks, never fails; readers are woken by the scheduler. */
-  _produce(v: any): void {
-    const kind = this._kind;
-    this.produced++;
-    this._latest = v;
-    if (kind === BUFFER_SPMC_RING) {
-      const idx = this._head % this._cap;
-      const fields = this._fields;
-      if (fields !== null) {
-        const cols = this._columns as Array<{ [i: number]: number }>;
-        for (let f = 0; f < fields.length; f++) cols[f][idx] = +v[fields[f]];
-      } else this._slots[idx] = v;
-    } else if (kind === BUFFER_MAILBOX) {
-      if (this._pending) this.dropped++;
-      this._slots[0] = v;
-      this._pending = true;
-    } else if (kind === BUFFER_SINGLE_LATEST) {
-      this._slots[0] = v;
-    }
-    this._head++;
-    if (this._listeners > 0 && !this._queued) this._sched._enqueue(this);
+  /** The newest value produced (any buffer kind, rings included), or `undefined`. Introspection. */
+  _newest(): any {
+    const head = this._head;
+    if (head === 0) return undefined;
+    if (this._kind === BUFFER_SPMC_RING && this._fields === null) return this._slots[(head - 1) % this._cap];
+    if (this._kind === BUFFER_SINGLE_LATEST) return this._slots[0];
+    return this._latest;
   }
 
   /** Adds a reader positioned at "now" (rings: no replay; SingleLatest: current value pending). */
@@ -193,7 +210,7 @@ export class Rec implements Runnable {
       }
     } else if (this._kind === BUFFER_SINGLE_LATEST) occupancy = this._head > 0 ? 1 : 0;
     else if (this._kind === BUFFER_MAILBOX) occupancy = this._pending ? 1 : 0;
-    return { produced: this.produced, consumed: this.consumed, dropped: this.dropped, occupancy: occupancy, capacity: this._cap };
+    return { produced: this._head - this._base, consumed: this.consumed, dropped: this.dropped, occupancy: occupancy, capacity: this._cap };
   }
 
   /** The current value without consuming it (SingleLatest, Mailbox); `undefined` for rings. */
@@ -204,7 +221,7 @@ export class Rec implements Runnable {
   }
 
   _resetMetrics(): void {
-    this.produced = 0;
+    this._base = this._head;
     this.consumed = 0;
     this.dropped = 0;
   }
@@ -213,4 +230,35 @@ export class Rec implements Runnable {
   _closeAll(): void {
     while (this._readers.length > 0) this._readers[0].close();
   }
+}
+
+/**
+ * Writes a value into a record (its `produce`). Synchronous, never blocks, never fails; readers are
+ * woken by the scheduler.
+ */
+export function produceInto(this: Rec, v: any): void {
+  const kind = this._kind;
+  const head = this._head;
+  if (kind === BUFFER_SPMC_RING) {
+    const fields = this._fields;
+    if (fields === null) this._slots[head % this._cap] = v;
+    else {
+      // A compact ring keeps numbers only: remember the value object for introspection.
+      this._latest = v;
+      const idx = head % this._cap;
+      const cols = this._columns as Array<{ [i: number]: number }>;
+      for (let f = 0; f < fields.length; f++) cols[f][idx] = +v[fields[f]];
+    }
+  } else if (kind === BUFFER_SINGLE_LATEST) this._slots[0] = v;
+  else {
+    // Mailbox slots are emptied when taken; a record without a buffer keeps only this.
+    this._latest = v;
+    if (kind === BUFFER_MAILBOX) {
+      if (this._pending) this.dropped++;
+      this._slots[0] = v;
+      this._pending = true;
+    }
+  }
+  this._head = head + 1;
+  if (this._listeners > 0 && !this._queued) this._sched._enqueue(this);
 }

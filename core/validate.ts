@@ -8,7 +8,7 @@ import type { ConfigProblem } from './errors.js';
 import { hasWildcard, parseLinkUrl } from './links.js';
 import { NUMBER_KINDS } from './record.js';
 import type { RuntimeAdapter } from './runtime/adapter.js';
-import { hasOwn } from './dev.js';
+import { DEV, hasOwn } from './dev.js';
 
 /** What validation returns besides problems: parsed links and connectors per link, for the build. */
 export interface ValidatedLinks {
@@ -32,7 +32,7 @@ export function connectorFor(connectors: Connector[], scheme: string): Connector
 export function validate(records: RecordConfig[], connectors: Connector[], adapter: RuntimeAdapter | undefined, out: ConfigProblem[]): ValidatedLinks {
   const byName: { [name: string]: RecordConfig } = {};
   for (let i = 0; i < records.length; i++) byName[records[i].name] = records[i];
-  if (!adapter) out.push({ key: '', message: 'no runtime adapter: call builder(adapter) or .runtime(adapter)' });
+  if (!adapter) out.push({ key: '', message: DEV ? 'no runtime adapter: call builder(adapter) or .runtime(adapter)' : 'adapter' });
   const parsed: ValidatedLinks['parsed'] = [];
 
   for (let r = 0; r < records.length; r++) {
@@ -47,24 +47,24 @@ export function validate(records: RecordConfig[], connectors: Connector[], adapt
     if (rec.transforms.length > 0) writers.push(rec.transforms[0].kind);
     if (rec.linksIn.length > 0) writers.push('linkFrom');
     if (writers.length > 1) {
-      out.push({ key: key, message: 'more than one kind of writer (' + writers.join(', ') + '): every key has exactly one authoritative producer' });
+      out.push({ key: key, message: DEV ? 'more than one kind of writer (' + writers.join(', ') + '): every key has exactly one authoritative producer' : 'writers' });
     }
-    if (rec.sources.length > 1) out.push({ key: key, message: rec.sources.length + ' sources configured; at most one is allowed' });
-    if (rec.transforms.length > 1) out.push({ key: key, message: rec.transforms.length + ' transforms configured; at most one transform or transformJoin is allowed' });
-    if (rec.bufferCalls > 1) out.push({ key: key, message: 'buffer configured ' + rec.bufferCalls + ' times; a record has exactly one buffer' });
+    if (rec.sources.length > 1) out.push({ key: key, message: DEV ? rec.sources.length + ' sources configured; at most one is allowed' : 'sources' });
+    if (rec.transforms.length > 1) out.push({ key: key, message: DEV ? rec.transforms.length + ' transforms configured; at most one transform or transformJoin is allowed' : 'transforms' });
+    if (rec.bufferCalls > 1) out.push({ key: key, message: DEV ? 'buffer configured ' + rec.bufferCalls + ' times; a record has exactly one buffer' : 'buffers' });
 
     // Buffer.
     if (buf) {
-      if (!isInt(buf.capacity) || buf.capacity < 1) out.push({ key: key, message: 'buffer capacity must be an integer >= 1 (got ' + String(buf.capacity) + ')' });
+      if (!isInt(buf.capacity) || buf.capacity < 1) out.push({ key: key, message: DEV ? 'buffer capacity must be an integer >= 1 (got ' + String(buf.capacity) + ')' : 'capacity' });
       if (buf.layout) {
-        if (buf.kind !== BUFFER_SPMC_RING) out.push({ key: key, message: 'a numeric layout is only supported on ring buffers' });
+        if (buf.kind !== BUFFER_SPMC_RING) out.push({ key: key, message: DEV ? 'a numeric layout is only supported on ring buffers' : 'layout' });
         let fields = 0;
         for (const f in buf.layout) {
           if (!hasOwn(buf.layout, f)) continue;
           fields++;
-          if (NUMBER_KINDS.indexOf(buf.layout[f]) < 0) out.push({ key: key, message: "layout field '" + f + "' has unknown number kind '" + String(buf.layout[f]) + "'" });
+          if (NUMBER_KINDS.indexOf(buf.layout[f]) < 0) out.push({ key: key, message: DEV ? "layout field '" + f + "' has unknown number kind '" + String(buf.layout[f]) + "'" : 'layout' });
         }
-        if (fields === 0) out.push({ key: key, message: 'numeric layout has no fields' });
+        if (fields === 0) out.push({ key: key, message: DEV ? 'numeric layout has no fields' : 'layout' });
       }
     } else {
       const needs: string[] = [];
@@ -73,22 +73,22 @@ export function validate(records: RecordConfig[], connectors: Connector[], adapt
       if (rec.transforms.length > 0) needs.push('transformed');
       if (rec.remote) needs.push('remotely accessible');
       if (isInputOfAny(records, key)) needs.push('read by a transform');
-      if (needs.length > 0) out.push({ key: key, message: 'no buffer, but the record is ' + needs.join(', ') + ': configure ring(n), singleLatest() or mailbox()' });
+      if (needs.length > 0) out.push({ key: key, message: DEV ? 'no buffer, but the record is ' + needs.join(', ') + ': configure ring(n), singleLatest() or mailbox()' : 'no buffer' });
     }
 
     // Transforms and joins.
     for (let t = 0; t < rec.transforms.length; t++) {
       const spec = rec.transforms[t];
-      if (spec.kind === 'transform' && !spec.map) out.push({ key: key, message: 'transform has no map/onValue function' });
+      if (spec.kind === 'transform' && !spec.map) out.push({ key: key, message: DEV ? 'transform has no map/onValue function' : 'map' });
       if (spec.kind === 'transformJoin') {
-        if (spec.inputs.length === 0) out.push({ key: key, message: 'transformJoin has no inputs' });
-        if (!spec.onTriggers && !spec.onTriggersAsync) out.push({ key: key, message: 'transformJoin has no onTriggers handler' });
-        if (spec.queue !== undefined && (!isInt(spec.queue) || spec.queue < 1)) out.push({ key: key, message: 'transformJoin queue capacity must be an integer >= 1' });
+        if (spec.inputs.length === 0) out.push({ key: key, message: DEV ? 'transformJoin has no inputs' : 'join' });
+        if (!spec.onTriggers && !spec.onTriggersAsync) out.push({ key: key, message: DEV ? 'transformJoin has no onTriggers handler' : 'join' });
+        if (spec.queue !== undefined && (!isInt(spec.queue) || spec.queue < 1)) out.push({ key: key, message: DEV ? 'transformJoin queue capacity must be an integer >= 1' : 'join queue' });
       }
       for (let i = 0; i < spec.inputs.length; i++) {
         const input = byName[spec.inputs[i]];
-        if (!input) out.push({ key: key, url: spec.inputs[i], message: "transform input '" + spec.inputs[i] + "' is not a configured record" });
-        else if (input.type !== spec.inputTypes[i]) out.push({ key: key, url: spec.inputs[i], message: "transform input '" + spec.inputs[i] + "' has type '" + input.type + "', the key used here has type '" + spec.inputTypes[i] + "'" });
+        if (!input) out.push({ key: key, url: spec.inputs[i], message: DEV ? "transform input '" + spec.inputs[i] + "' is not a configured record" : 'input' });
+        else if (input.type !== spec.inputTypes[i]) out.push({ key: key, url: spec.inputs[i], message: DEV ? "transform input '" + spec.inputs[i] + "' has type '" + input.type + "', the key used here has type '" + spec.inputTypes[i] + "'" : 'input type' });
       }
     }
 
@@ -101,7 +101,7 @@ export function validate(records: RecordConfig[], connectors: Connector[], adapt
   }
 
   const cycle = findTransformCycle(records, byName);
-  if (cycle) out.push({ key: cycle[0], message: 'transforms form a cycle: ' + cycle.join(' -> ') });
+  if (cycle) out.push({ key: cycle[0], message: DEV ? 'transforms form a cycle: ' + cycle.join(' -> ') : 'cycle' });
   return { parsed: parsed };
 }
 
@@ -120,18 +120,18 @@ function checkLinks(rec: RecordConfig, dir: 'out' | 'in', connectors: Connector[
     parsedOut.push(null);
     const parsed = parseLinkUrl(l.url);
     if (typeof parsed === 'string') {
-      out.push({ key: rec.name, url: String(l.url), message: 'invalid link URL: ' + parsed });
+      out.push({ key: rec.name, url: String(l.url), message: DEV ? 'invalid link URL: ' + parsed : 'url' });
       continue;
     }
-    if (!l.finished) out.push({ key: rec.name, url: l.url, message: 'link not finished: call finish()' });
-    if (dir === 'out' && !(l as { serializer?: unknown }).serializer) out.push({ key: rec.name, url: l.url, message: 'linkTo without a serializer: call withSerializer()' });
-    if (dir === 'in' && !(l as { deserializer?: unknown }).deserializer) out.push({ key: rec.name, url: l.url, message: 'linkFrom without a deserializer: call withDeserializer()' });
+    if (!l.finished) out.push({ key: rec.name, url: l.url, message: DEV ? 'link not finished: call finish()' : 'finish' });
+    if (dir === 'out' && !(l as { serializer?: unknown }).serializer) out.push({ key: rec.name, url: l.url, message: DEV ? 'linkTo without a serializer: call withSerializer()' : 'serializer' });
+    if (dir === 'in' && !(l as { deserializer?: unknown }).deserializer) out.push({ key: rec.name, url: l.url, message: DEV ? 'linkFrom without a deserializer: call withDeserializer()' : 'deserializer' });
     if (dir === 'out' && hasWildcard(parsed.address) && (parsed.scheme === 'mqtt' || parsed.scheme === 'mqtts')) {
-      out.push({ key: rec.name, url: l.url, message: 'an outbound MQTT topic cannot contain wildcards (+ or #)' });
+      out.push({ key: rec.name, url: l.url, message: DEV ? 'an outbound MQTT topic cannot contain wildcards (+ or #)' : 'wildcard' });
     }
     const c = connectorFor(connectors, parsed.scheme);
     if (!c) {
-      out.push({ key: rec.name, url: l.url, message: "no connector registered for scheme '" + parsed.scheme + "'" });
+      out.push({ key: rec.name, url: l.url, message: DEV ? "no connector registered for scheme '" + parsed.scheme + "'" : 'scheme' });
       continue;
     }
     const msg = c.validate ? c.validate(parsed, dir) : undefined;

@@ -3,13 +3,17 @@
  * "Serial"): each frame is COBS-encoded, so it contains no 0x00, and is terminated by one 0x00.
  * Works on binary strings and byte arrays alike (through {@link byteAt}); no typed arrays needed.
  *
- * Memory: {@link CobsFrameReader} allocates its frame buffer once (`maxFrame` bytes; a plain array
- * on engines without typed arrays) and decodes in place, so reading allocates nothing per frame.
+ * Memory: {@link CobsFrameReader} starts with a small frame buffer (a plain array on engines without
+ * typed arrays), doubles it while a frame needs more (up to `maxFrame`), and decodes in place: frames
+ * that fit the first buffer allocate nothing.
  */
 import { ByteArray, ByteChunk, allocBytes, byteAt } from '../bytes.js';
 
 /** Default largest encoded frame, in bytes (8 KiB, CONTRACT §6). */
 export const COBS_MAX_FRAME = 8192;
+/** Bytes the frame buffer starts with; it doubles on demand up to `maxFrame` (a small board
+ *  cannot keep 8 KB for the rare large frame). */
+export const COBS_FIRST_BUFFER = 128;
 
 /**
  * Encodes bytes `[start, end)` of `data` and appends the 0x00 terminator.
@@ -180,7 +184,7 @@ export class CobsFrameReader {
 
   constructor(options: CobsReaderOptions) {
     this._max = options.maxFrame || COBS_MAX_FRAME;
-    this._buf = allocBytes(this._max);
+    this._buf = allocBytes(this._max < COBS_FIRST_BUFFER ? this._max : COBS_FIRST_BUFFER);
     this._len = 0;
     this._skipping = false;
     this._onFrame = options.onFrame;
@@ -214,8 +218,18 @@ export class CobsFrameReader {
         if (this._onDrop) this._onDrop('overflow');
         continue;
       }
+      if (this._len === this._buf.length) this._grow();
       this._buf[this._len++] = b;
     }
+  }
+
+  // Doubles the frame buffer, up to `maxFrame` bytes.
+  _grow(): void {
+    let n = this._buf.length * 2;
+    if (n > this._max) n = this._max;
+    const next = allocBytes(n);
+    for (let i = 0; i < this._len; i++) next[i] = this._buf[i];
+    this._buf = next;
   }
 
   /** Forgets a partial frame (e.g. after the port reopened). */
@@ -235,6 +249,9 @@ export class CobsFrameReader {
       return;
     }
     this.frames++;
-    this._onFrame(this._buf, n);
+    const buf = this._buf;
+    // A large frame grew the buffer: give the memory back once it has been handled.
+    if (buf.length > COBS_FIRST_BUFFER) this._buf = allocBytes(COBS_FIRST_BUFFER);
+    this._onFrame(buf, n);
   }
 }

@@ -72,3 +72,27 @@ describe('core/graph', () => {
     expect(d.findRecord('nope')).to.equal(-1);
   });
 });
+
+describe('core/builder: configuration is fixed at build()', () => {
+  it('refuses configure() and withConnector() after build(), and the database keeps what was built', () => {
+    const b = builder(manualRuntime()).configure(Cmd, (r) => r.buffer(mailbox()).remote({ writable: true }));
+    const d = b.build().start();
+    expect(() => b.configure(Cmd, (r) => r.source(() => {}))).to.throw().with.property('code', 'ALREADY_BUILT');
+    expect(() => b.withConnector(mqtt)).to.throw().with.property('code', 'ALREADY_BUILT');
+    expect(() => b.build()).to.throw().with.property('code', 'ALREADY_BUILT');
+    // What the record is (passive, writable) did not change: set works and every view agrees.
+    d.set(Cmd, 'open');
+    expect(d.peek(Cmd)).to.equal('open');
+    expect(d.records()[0]).to.deep.include({ origin: 'passive', writable: true, hasProducerStage: false });
+    expect(d.graph().nodes[0].origin).to.equal('passive');
+  });
+
+  it('answers records() and graph() the same before and after start() (stages are dropped at start)', () => {
+    const d = db();
+    const before = { rows: d.records().map((r) => ({ key: r.key, origin: r.origin, type: r.type, writable: r.writable })), graph: d.graph() };
+    d.start();
+    const after = { rows: d.records().map((r) => ({ key: r.key, origin: r.origin, type: r.type, writable: r.writable })), graph: d.graph() };
+    expect(after).to.deep.equal(before);
+    expect(d._p.setup).to.equal(null);
+  });
+});
