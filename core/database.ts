@@ -178,7 +178,16 @@ export class Database {
       const reader = this._rec(spec.inputs[0])._subscribe();
       reader.each(
         function (v: any) {
-          const o = map(v, state, ctx);
+          // Caught here, not by the input's reader: the error belongs to the output record (its
+          // `errors` metric and its log), and the input's other readers are not at fault.
+          let o;
+          try {
+            o = map(v, state, ctx);
+          } catch (e) {
+            out._errors++;
+            ctx.log.error('transform threw: ' + String(e));
+            return;
+          }
           if (o !== undefined) out.produce(o);
         },
         function (missed: number) {
@@ -187,7 +196,7 @@ export class Database {
       );
       return;
     }
-    const join = new JoinRun(p.sched, spec.queue || p.adapter.joinQueueCapacity, this._producer(r), ctx, spec.onTriggers || null, spec.onTriggersAsync || null, state);
+    const join = new JoinRun(p.sched, spec.queue || p.adapter.joinQueueCapacity, out, ctx, spec.onTriggers || null, spec.onTriggersAsync || null, state);
     for (let i = 0; i < spec.inputs.length; i++) join._addInput(this._rec(spec.inputs[i]));
     this._joins.push(join);
   }
@@ -316,10 +325,14 @@ export class Database {
     return rec._subscribe();
   }
 
-  /** Produces into record `id`; throws NOT_WRITABLE when it has a source or a transform. */
+  /**
+   * Produces into record `id`; throws NOT_WRITABLE when it has a source or a transform, and
+   * INVALID_ARGUMENT when the record refuses the value (counted in `rejected`; see {@link Producer}).
+   */
   setById(id: number, value: unknown): void {
     if (!this._p.recs[id]) throw aimError('NOT_FOUND', DEV ? 'no record with id ' + id : '#' + id);
-    this._writableRec(id).produce(value);
+    const rec = this._writableRec(id);
+    if (!rec.produce(value)) throw aimError('INVALID_ARGUMENT', DEV ? "record '" + rec.key + "' refused the value (undefined, or not an object for a numeric layout)" : rec.key);
   }
 
   /** Counters of one record. */

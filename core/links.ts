@@ -148,8 +148,11 @@ export function makeInboundRoute(rec: Rec, link: LinkUrl, options: LinkOptions, 
         ctx.log.warn('dropped a payload from ' + link.url + ': deserializer returned nothing');
         return false;
       }
-      rec.produce(v);
-      return true;
+      // The record refuses what its buffer cannot hold (see produceInto): a decode error too.
+      if (rec.produce(v)) return true;
+      metrics.decodeErrors++;
+      ctx.log.warn('dropped a payload from ' + link.url + ': the record refused the value');
+      return false;
     },
   };
 }

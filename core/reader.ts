@@ -144,6 +144,7 @@ export class ReaderImpl implements Reader<any> {
       try {
         (this._onValue as OnValue)(this.value, this.seq);
       } catch (e) {
+        this._rec._errors++;
         this._rec._log.error('subscriber threw: ' + String(e));
       }
     }
@@ -190,6 +191,7 @@ export class ReaderImpl implements Reader<any> {
         }
         return used;
       } catch (e) {
+        rec._errors++;
         rec._log.error('subscriber threw: ' + String(e));
       }
     }
@@ -199,6 +201,7 @@ export class ReaderImpl implements Reader<any> {
     try {
       cb(st, st === RECV_VALUE ? this.value : undefined, st === RECV_LAGGED ? this.missed : 0);
     } catch (e) {
+      this._rec._errors++;
       this._rec._log.error('recv callback threw: ' + String(e));
     }
   }
@@ -211,6 +214,7 @@ export class ReaderImpl implements Reader<any> {
     try {
       (this._onLag as OnLag)(n);
     } catch (e) {
+      this._rec._errors++;
       this._rec._log.error('lag handler threw: ' + String(e));
     }
   }

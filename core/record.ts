@@ -84,9 +84,13 @@ export class Rec implements Runnable {
   _log: Logger;
   /** What the record is, fixed at build (introspection only). */
   _meta: RecMeta;
+  /** Values `produce` refused (see {@link produceInto}). Error-path counters come last: the hot path never reads them. */
+  _rejected: number;
+  /** Exceptions thrown by this record's readers' callbacks and by the transform or join writing it. */
+  _errors: number;
 
   /** Writes a value (see {@link produceInto}). */
-  produce: (v: any) => void;
+  produce: (v: any) => boolean;
 
   constructor(key: string, id: number, kind: number, capacity: number, layout: NumericLayout | undefined, sched: Scheduler, log: Logger) {
     // An own property, not a prototype method: an interpreter finds a method only after searching
@@ -113,6 +117,8 @@ export class Rec implements Runnable {
     this._rr = 0;
     this._log = log;
     this._meta = { type: '', origin: 'passive', remoteWritable: false, inputs: null, taps: 0 };
+    this._rejected = 0;
+    this._errors = 0;
     if (kind === BUFFER_SPMC_RING && layout && HAS_TYPED_ARRAYS) {
       const fields: string[] = [];
       const cols: Array<{ [i: number]: number }> = [];
@@ -124,6 +130,9 @@ export class Rec implements Runnable {
       this._fields = fields;
       this._columns = cols;
     } else {
+      // Without typed arrays a layout ring keeps the value objects themselves, but it refuses the same
+      // values a compact ring does, so that a producer sees one contract on every engine.
+      if (kind === BUFFER_SPMC_RING && layout) this.produce = produceObjectInto;
       // Preallocate so that the ring never grows (Espruino arrays are linked lists: grow once).
       for (let i = 0; i < this._cap; i++) this._slots.push(undefined);
     }
@@ -210,7 +219,15 @@ export class Rec implements Runnable {
       }
     } else if (this._kind === BUFFER_SINGLE_LATEST) occupancy = this._head > 0 ? 1 : 0;
     else if (this._kind === BUFFER_MAILBOX) occupancy = this._pending ? 1 : 0;
-    return { produced: this._head - this._base, consumed: this.consumed, dropped: this.dropped, occupancy: occupancy, capacity: this._cap };
+    return {
+      produced: this._head - this._base,
+      consumed: this.consumed,
+      dropped: this.dropped,
+      rejected: this._rejected,
+      errors: this._errors,
+      occupancy: occupancy,
+      capacity: this._cap,
+    };
   }
 
   /** The current value without consuming it (SingleLatest, Mailbox); `undefined` for rings. */
@@ -224,6 +241,8 @@ export class Rec implements Runnable {
     this._base = this._head;
     this.consumed = 0;
     this.dropped = 0;
+    this._rejected = 0;
+    this._errors = 0;
   }
 
   /** Closes every reader (database stop). */
@@ -233,16 +252,31 @@ export class Rec implements Runnable {
 }
 
 /**
- * Writes a value into a record (its `produce`). Synchronous, never blocks, never fails; readers are
+ * Writes a value into a record (its `produce`). Synchronous, never blocks, never throws; readers are
  * woken by the scheduler.
+ *
+ * A value the record cannot hold is refused rather than thrown on: `undefined` for every buffer kind
+ * (it means "no value" to `peek`, to a transform's result and to a deserializer's), and anything but an
+ * object for a ring with a numeric layout (its fields are read into typed arrays). A refused value is
+ * not stored, wakes no reader, leaves `produced` unchanged and adds one to `rejected`.
+ *
+ * @returns Whether the value was stored (inbound links count a refused payload as a decode error).
  */
-export function produceInto(this: Rec, v: any): void {
+export function produceInto(this: Rec, v: any): boolean {
+  if (v === undefined) {
+    this._rejected++;
+    return false;
+  }
   const kind = this._kind;
   const head = this._head;
   if (kind === BUFFER_SPMC_RING) {
     const fields = this._fields;
     if (fields === null) this._slots[head % this._cap] = v;
     else {
+      if (typeof v !== 'object' || v === null) {
+        this._rejected++;
+        return false;
+      }
       // A compact ring keeps numbers only: remember the value object for introspection.
       this._latest = v;
       const idx = head % this._cap;
@@ -261,4 +295,14 @@ export function produceInto(this: Rec, v: any): void {
   }
   this._head = head + 1;
   if (this._listeners > 0 && !this._queued) this._sched._enqueue(this);
+  return true;
+}
+
+/** `produce` of a ring with a numeric layout on an engine without typed arrays: refuses a non-object. */
+function produceObjectInto(this: Rec, v: any): boolean {
+  if (typeof v !== 'object' || v === null) {
+    this._rejected++;
+    return false;
+  }
+  return produceInto.call(this, v);
 }
