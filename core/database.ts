@@ -3,6 +3,7 @@
  * AimX, the gateway and dashboards (CONTRACT §2–§5).
  */
 import type { Connector, ConnectorContext, Consumer, Graph, InboundRoute, OutboundRoute, Producer, Reader, RecordInfo, RecordKey, RecordMetrics } from './api.js';
+import { RECV_LAGGED, RECV_VALUE } from './api.js';
 import type { RecordConfig } from './config.js';
 import { aimError } from './errors.js';
 import { DEV } from './dev.js';
@@ -184,7 +185,7 @@ export class Database {
           try {
             o = map(v, state, ctx);
           } catch (e) {
-            out._errors++;
+            out._fault();
             ctx.log.error('transform threw: ' + String(e));
             return;
           }
@@ -268,7 +269,10 @@ export class Database {
 
   // ------------------------------------------------------------------ direct API (CONTRACT §8, MCU)
 
-  /** Produces `value` into a record that has no source and no transform. */
+  /**
+   * Produces `value` into a record that has no source and no transform. Convenience: each call looks
+   * the key up and checks writability; a per-value path holds {@link producer}`(k)` instead.
+   */
   set<T>(k: RecordKey<T>, value: NoInfer<T>): void {
     this._writableRec(this._rec(k.name).id).produce(value);
   }
@@ -280,7 +284,8 @@ export class Database {
 
   /**
    * Reads without waiting through the database's own reader of the record (made on the first call:
-   * ring values produced before it are not replayed). `undefined` when nothing is new.
+   * ring values produced before it are not replayed). `undefined` when nothing is new. Convenience:
+   * each call looks the key up; a per-value path holds a reader from {@link subscribe} instead.
    */
   tryGet<T>(k: RecordKey<T>): T | undefined {
     const rec = this._rec(k.name);
@@ -290,8 +295,8 @@ export class Database {
       this._direct[rec.id] = r;
     }
     let st = r.tryRecv();
-    if (st === 2) st = r.tryRecv();
-    return st === 1 ? (r.value as T) : undefined;
+    if (st === RECV_LAGGED) st = r.tryRecv();
+    return st === RECV_VALUE ? (r.value as T) : undefined;
   }
 
   /** The current value of a SingleLatest or Mailbox record without consuming it. */

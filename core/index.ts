@@ -19,6 +19,6 @@ export type { SchedulerOptions } from './builder.js';
 export { Database } from './database.js';
 export { RecordRegistrar, TransformBuilder, JoinBuilder, OutboundLinkBuilder, InboundLinkBuilder } from './registrar.js';
 export type { SourceFn, TapFn, Trigger, JoinHandler, AsyncJoinHandler, TransformSpec } from './config.js';
-export { parseLinkUrl, mqttMatch, dotMatch, hasWildcard, newLinkMetrics } from './links.js';
+export { parseLinkUrl, newLinkMetrics } from './links.js';
 export type { Serializer, Deserializer } from './links.js';
 export { Scheduler } from './scheduler.js';

@@ -153,7 +153,7 @@ export class JoinRun implements Runnable {
         } else (this._sync as JoinHandler<any, any>)(t, this._producer, this._ctx, this._state);
       } catch (e) {
         this._busy = false;
-        this._producer._errors++;
+        this._producer._fault();
         this._ctx.log.error('join handler threw: ' + String(e));
       }
     }

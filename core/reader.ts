@@ -144,7 +144,7 @@ export class ReaderImpl implements Reader<any> {
       try {
         (this._onValue as OnValue)(this.value, this.seq);
       } catch (e) {
-        this._rec._errors++;
+        this._rec._fault();
         this._rec._log.error('subscriber threw: ' + String(e));
       }
     }
@@ -191,7 +191,7 @@ export class ReaderImpl implements Reader<any> {
         }
         return used;
       } catch (e) {
-        rec._errors++;
+        rec._fault();
         rec._log.error('subscriber threw: ' + String(e));
       }
     }
@@ -201,7 +201,7 @@ export class ReaderImpl implements Reader<any> {
     try {
       cb(st, st === RECV_VALUE ? this.value : undefined, st === RECV_LAGGED ? this.missed : 0);
     } catch (e) {
-      this._rec._errors++;
+      this._rec._fault();
       this._rec._log.error('recv callback threw: ' + String(e));
     }
   }
@@ -214,7 +214,7 @@ export class ReaderImpl implements Reader<any> {
     try {
       (this._onLag as OnLag)(n);
     } catch (e) {
-      this._rec._errors++;
+      this._rec._fault();
       this._rec._log.error('lag handler threw: ' + String(e));
     }
   }

@@ -40,6 +40,14 @@ export interface RecMeta {
   taps: number;
 }
 
+/** Error-path counters of a record, made on its first refusal or exception. */
+export interface RecordFaults {
+  /** Values `produce` refused. */
+  rejected: number;
+  /** Exceptions thrown by its readers' callbacks or by the transform or join writing it. */
+  errors: number;
+}
+
 /** Number kinds a layout may use. */
 export const NUMBER_KINDS = ['i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'f32', 'f64'];
 
@@ -84,10 +92,9 @@ export class Rec implements Runnable {
   _log: Logger;
   /** What the record is, fixed at build (introspection only). */
   _meta: RecMeta;
-  /** Values `produce` refused (see {@link produceInto}). Error-path counters come last: the hot path never reads them. */
-  _rejected: number;
-  /** Exceptions thrown by this record's readers' callbacks and by the transform or join writing it. */
-  _errors: number;
+  /** Values refused and exceptions counted (see {@link Rec._refuse}, {@link Rec._fault}); `null` until the
+   *  first, so a record that never fails pays one field, not two counters. */
+  _faults: RecordFaults | null;
 
   /** Writes a value (see {@link produceInto}). */
   produce: (v: any) => boolean;
@@ -117,8 +124,7 @@ export class Rec implements Runnable {
     this._rr = 0;
     this._log = log;
     this._meta = { type: '', origin: 'passive', remoteWritable: false, inputs: null, taps: 0 };
-    this._rejected = 0;
-    this._errors = 0;
+    this._faults = null;
     if (kind === BUFFER_SPMC_RING && layout && HAS_TYPED_ARRAYS) {
       const fields: string[] = [];
       const cols: Array<{ [i: number]: number }> = [];
@@ -132,7 +138,7 @@ export class Rec implements Runnable {
     } else {
       // Without typed arrays a layout ring keeps the value objects themselves, but it refuses the same
       // values a compact ring does, so that a producer sees one contract on every engine.
-      if (kind === BUFFER_SPMC_RING && layout) this.produce = produceObjectInto;
+      if (kind === BUFFER_SPMC_RING && layout) this.produce = this._produceObject;
       // Preallocate so that the ring never grows (Espruino arrays are linked lists: grow once).
       for (let i = 0; i < this._cap; i++) this._slots.push(undefined);
     }
@@ -223,8 +229,8 @@ export class Rec implements Runnable {
       produced: this._head - this._base,
       consumed: this.consumed,
       dropped: this.dropped,
-      rejected: this._rejected,
-      errors: this._errors,
+      rejected: this._faults !== null ? this._faults.rejected : 0,
+      errors: this._faults !== null ? this._faults.errors : 0,
       occupancy: occupancy,
       capacity: this._cap,
     };
@@ -241,8 +247,27 @@ export class Rec implements Runnable {
     this._base = this._head;
     this.consumed = 0;
     this.dropped = 0;
-    this._rejected = 0;
-    this._errors = 0;
+    this._faults = null;
+  }
+
+  /** `produce` of a ring with a numeric layout on an engine without typed arrays: refuses a non-object.
+   *  A method, not a top-level function: each top-level name costs a board's global scope. */
+  _produceObject(v: any): boolean {
+    if (typeof v !== 'object' || v === null) return this._refuse();
+    return produceInto.call(this, v);
+  }
+
+  /** Counts a value `produce` refused; returns false for the caller to return. */
+  _refuse(): boolean {
+    if (this._faults === null) this._faults = { rejected: 0, errors: 0 };
+    this._faults.rejected++;
+    return false;
+  }
+
+  /** Counts an exception thrown by a reader of this record or by the stage writing it. */
+  _fault(): void {
+    if (this._faults === null) this._faults = { rejected: 0, errors: 0 };
+    this._faults.errors++;
   }
 
   /** Closes every reader (database stop). */
@@ -263,20 +288,14 @@ export class Rec implements Runnable {
  * @returns Whether the value was stored (inbound links count a refused payload as a decode error).
  */
 export function produceInto(this: Rec, v: any): boolean {
-  if (v === undefined) {
-    this._rejected++;
-    return false;
-  }
+  if (v === undefined) return this._refuse();
   const kind = this._kind;
   const head = this._head;
   if (kind === BUFFER_SPMC_RING) {
     const fields = this._fields;
     if (fields === null) this._slots[head % this._cap] = v;
     else {
-      if (typeof v !== 'object' || v === null) {
-        this._rejected++;
-        return false;
-      }
+      if (typeof v !== 'object' || v === null) return this._refuse();
       // A compact ring keeps numbers only: remember the value object for introspection.
       this._latest = v;
       const idx = head % this._cap;
@@ -296,13 +315,4 @@ export function produceInto(this: Rec, v: any): boolean {
   this._head = head + 1;
   if (this._listeners > 0 && !this._queued) this._sched._enqueue(this);
   return true;
-}
-
-/** `produce` of a ring with a numeric layout on an engine without typed arrays: refuses a non-object. */
-function produceObjectInto(this: Rec, v: any): boolean {
-  if (typeof v !== 'object' || v === null) {
-    this._rejected++;
-    return false;
-  }
-  return produceInto.call(this, v);
 }

@@ -121,8 +121,8 @@ function originAllowed(req: http.IncomingMessage, allowed: string[]): boolean {
  * Starts the dashboard.
  *
  * @example
- * const dash = await startDashboard({ db, port: 8080, host: '0.0.0.0', aimx: gatewayAimx });
- * gateway.on('devices', (list) => dash.setDevices(list));
+ * // Device rows from the gateway's `<device>.$status` twin records (what the edge gateway passes):
+ * const dash = await startDashboard({ db, port: 8080, host: '0.0.0.0', aimx: gatewayAimx, devices: { pattern: '*.$status' } });
  * console.log('dashboard at', dash.url); // Prometheus scrapes dash.url + 'metrics'
  */
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {

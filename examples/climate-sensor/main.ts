@@ -108,7 +108,7 @@ export function main(platform: ClimatePlatform): { stop(): void; db: Database } 
       r.buffer(mailbox()).tap((ctx, c) => {
         c.each((cmd) => {
           if (cmd.action === 'calibrate' && typeof cmd.value === 'number') {
-            db.set(Keys.config, { intervalMs: config.intervalMs, tempOffset: cmd.value });
+            configProducer.produce({ intervalMs: config.intervalMs, tempOffset: cmd.value });
             ctx.log.info('calibrated: offset ' + cmd.value);
           } else print('cmd ' + cmd.action);
         });
@@ -119,9 +119,10 @@ export function main(platform: ClimatePlatform): { stop(): void; db: Database } 
     .build();
   // The humidity record has no stage of its own: the temperature source samples both (one sensor read).
   const humidityProducer = db.producer(Keys.hum);
+  const configProducer = db.producer(Keys.config);
   const persisted = platform.storage ? persistLatest(db, [Keys.config], { runtime: rt, storage: platform.storage }) : null;
-  if (!persisted) db.set(Keys.config, DEFAULT_CONFIG);
-  else if (persisted.restored.length === 0) db.set(Keys.config, DEFAULT_CONFIG);
+  if (!persisted) configProducer.produce(DEFAULT_CONFIG);
+  else if (persisted.restored.length === 0) configProducer.produce(DEFAULT_CONFIG);
   const wifi = online ? platform.startWifi!({ ssid: SETTINGS.ssid, password: SETTINGS.password, onConnected: (ip) => print('wifi ' + ip) }) : null;
   db.start();
   print('climate-sensor ' + (online ? 'online' : 'link-free') + ' on ' + rt.name);
