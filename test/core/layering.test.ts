@@ -72,6 +72,14 @@ describe('layering', () => {
     expect(bad).to.deep.equal([]);
   });
 
+  it('bridge/ imports only core/, targets/node, itself, node: modules and npm packages (no device target)', () => {
+    const bad: string[] = [];
+    for (const f of tsFiles('bridge')) {
+      for (const s of importsOf(f)) if (s.startsWith('.') && !['core', 'targets/node', 'bridge'].includes(landsIn(f, s))) bad.push(`${f} -> ${s}`);
+    }
+    expect(bad).to.deep.equal([]);
+  });
+
   it('nothing outside test/ imports test/', () => {
     const bad: string[] = [];
     for (const dir of ['core', 'targets', 'bridge', 'boards', 'examples', 'bench', 'tools']) {
