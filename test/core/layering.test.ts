@@ -80,6 +80,17 @@ describe('layering', () => {
     expect(bad).to.deep.equal([]);
   });
 
+  it('no source file is longer than 500 lines (docs/CONTRIBUTING.md)', () => {
+    const long: string[] = [];
+    for (const dir of ['core', 'targets', 'bridge', 'tools']) {
+      for (const f of tsFiles(dir)) {
+        const n = readFileSync(join(ROOT, f), 'utf8').split('\n').length;
+        if (n > 500) long.push(`${f}: ${n}`);
+      }
+    }
+    expect(long).to.deep.equal([]);
+  });
+
   it('nothing outside test/ imports test/', () => {
     const bad: string[] = [];
     for (const dir of ['core', 'targets', 'bridge', 'boards', 'examples', 'bench', 'tools']) {
