@@ -88,7 +88,7 @@ export class Rec implements Runnable {
   /** Typed arrays of a compact layout, one per field; `null` for object slots. */
   _columns: Array<{ [i: number]: number }> | null;
   /** Mailbox round-robin position among readers. */
-  _rr: number;
+  _mailboxTurn: number;
   _log: Logger;
   /** What the record is, fixed at build (introspection only). */
   _meta: RecMeta;
@@ -121,7 +121,7 @@ export class Rec implements Runnable {
     this.key = key;
     this.id = id;
     this._columns = null;
-    this._rr = 0;
+    this._mailboxTurn = 0;
     this._log = log;
     this._meta = { type: '', origin: 'passive', remoteWritable: false, inputs: null, taps: 0 };
     this._faults = null;
@@ -198,8 +198,8 @@ export class Rec implements Runnable {
       // Competitive: each value goes to exactly one ready reader, round-robin for fairness.
       const n = readers.length;
       for (let tries = 0; this._pending && used < budget && tries < n; tries++) {
-        if (this._rr >= n) this._rr = 0;
-        const r = readers[this._rr++];
+        if (this._mailboxTurn >= n) this._mailboxTurn = 0;
+        const r = readers[this._mailboxTurn++];
         if (r._ready()) {
           used += r._deliver(1);
           tries = -1;
