@@ -91,6 +91,17 @@ describe('layering', () => {
     expect(long).to.deep.equal([]);
   });
 
+  it('core/index.ts exports what users call, not the run-time machinery (scheduler, link counters)', async () => {
+    const core = await import('../../core/index.js');
+    expect(Object.keys(core).sort()).to.deep.equal([
+      'BUFFER_MAILBOX', 'BUFFER_SINGLE_LATEST', 'BUFFER_SPMC_RING', 'Builder', 'DEV', 'Database', 'HAS_TYPED_ARRAYS',
+      'InboundLinkBuilder', 'JoinBuilder', 'OutboundLinkBuilder', 'RECV_CLOSED', 'RECV_EMPTY', 'RECV_LAGGED', 'RECV_VALUE',
+      'RecordRegistrar', 'TransformBuilder', 'aimError', 'allocBytes', 'builder', 'byteAt', 'formatProblem',
+      'invalidConfiguration', 'isAimError', 'key', 'keyNameProblem', 'keyTable', 'mailbox', 'manualRuntime', 'parseLinkUrl',
+      'ring', 'singleLatest', 'utf8Decode', 'utf8Encode',
+    ]);
+  });
+
   it('nothing outside test/ imports test/', () => {
     const bad: string[] = [];
     for (const dir of ['core', 'targets', 'bridge', 'boards', 'examples', 'bench', 'tools']) {
