@@ -43,6 +43,7 @@ export interface BuiltParts {
  */
 class TapConsumer implements Consumer<any> {
   readonly key: string;
+  /** @internal */
   _rec: Rec;
   constructor(rec: Rec) {
     this.key = rec.key;
@@ -87,11 +88,17 @@ export class Database {
   readonly nodeId: string;
   /** Runtime adapter name (`node`, `espruino`, `host`, …). */
   readonly runtimeName: string;
+  /** @internal */
   _p: BuiltParts;
+  /** @internal */
   _byName: { [name: string]: Rec };
+  /** @internal */
   _state: number;
+  /** @internal */
   _stops: Array<() => void>;
+  /** @internal */
   _joins: JoinRun[];
+  /** @internal */
   _direct: Array<ReaderImpl | undefined>;
 
   constructor(parts: BuiltParts) {
@@ -163,10 +170,12 @@ export class Database {
     return this._state === STATE_RUNNING;
   }
 
+  /** @internal */
   _keepStop(ret: void | (() => void)): void {
     if (typeof ret === 'function') this._stops.push(ret);
   }
 
+  /** @internal */
   _startDerivation(r: number, cfg: RecordConfig): void {
     const p = this._p;
     if (cfg.transforms.length === 0) return;
@@ -202,6 +211,7 @@ export class Database {
     this._joins.push(join);
   }
 
+  /** @internal */
   _startOutbound(r: number): void {
     const routes = this._p.outRoutes[r];
     const ctx = this._p.contexts[r];
@@ -225,6 +235,7 @@ export class Database {
     }
   }
 
+  /** @internal */
   _startConnector(c: Connector): void {
     const p = this._p;
     const outbound: OutboundRoute[] = [];
@@ -240,6 +251,7 @@ export class Database {
     c.start(ctx as ConnectorContext);
   }
 
+  /** @internal */
   _rec(name: string): Rec {
     const rec = this._byName[name];
     if (!rec) throw aimError('NOT_FOUND', DEV ? "record '" + name + "' is not configured" : name);
@@ -247,10 +259,12 @@ export class Database {
   }
 
   // The record is its own producer: `produce` is a method of the run-time record.
+  /** @internal */
   _producer(id: number): Producer<any> {
     return this._p.recs[id];
   }
 
+  /** @internal */
   _consumer(rec: Rec): Consumer<any> {
     return new TapConsumer(rec);
   }
@@ -259,6 +273,7 @@ export class Database {
    * Records with a source or a transform have one authoritative producer and refuse direct writes
    * (CONTRACT §7). Passive and link-fed records (commands, twins) accept them.
    */
+  /** @internal */
   _writableRec(id: number): Rec {
     const rec = this._p.recs[id];
     if (hasProducerStage(rec)) {

@@ -35,7 +35,7 @@ function snapshot(rec: Rec, v: any): any {
   return o;
 }
 
-/** One running join. Internal. */
+/** One running join. */
 export class JoinRun implements Runnable {
   _next: Runnable | null;
   _queued: boolean;

@@ -25,8 +25,8 @@ type OnceCb = (status: RecvStatus, value: any, missed: number) => void;
 /** The lag handler a tap's reader gets when it gives none: the lag is logged on its record. */
 export function LOG_LAG(_missed: number): void {}
 
-/** The reader implementation behind {@link Reader}. Internal. Fields the delivery path reads come
- *  first (Espruino searches an object's properties from the front). */
+/** The reader implementation behind {@link Reader}. Fields the delivery path reads come first
+ *  (Espruino searches an object's properties from the front). */
 export class ReaderImpl implements Reader<any> {
   /** Ring: seq of the next value to read. */
   _cursor: number;

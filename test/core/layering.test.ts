@@ -102,6 +102,23 @@ describe('layering', () => {
     ]);
   });
 
+  it('published core declarations carry no @internal member of the public classes', () => {
+    const cfg = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'core/tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
+    const options = { ...cfg.options, noEmit: false, declaration: true, emitDeclarationOnly: true, outDir: '/decl' };
+    expect(options.stripInternal, 'tsconfig.base.json sets stripInternal').to.equal(true);
+    const out: { [file: string]: string } = {};
+    const host = ts.createCompilerHost(options);
+    host.writeFile = (f, text) => (out[f.replace(/^.*\/decl\//, '')] = text);
+    const emitted = ts.createProgram([join(ROOT, 'core/index.ts')], options, host).emit();
+    expect(emitted.emitSkipped).to.equal(false);
+    const leaked: string[] = [];
+    for (const f of ['database.d.ts', 'builder.d.ts', 'registrar.d.ts']) {
+      expect(out[f], f).to.be.a('string');
+      for (const line of out[f].split('\n')) if (/^\s+_\w+[(:?]/.test(line)) leaked.push(`${f}: ${line.trim()}`);
+    }
+    expect(leaked).to.deep.equal([]);
+  });
+
   it('nothing outside test/ imports test/', () => {
     const bad: string[] = [];
     for (const dir of ['core', 'targets', 'bridge', 'boards', 'examples', 'bench', 'tools']) {
