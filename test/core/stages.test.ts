@@ -291,6 +291,17 @@ describe('core stages', () => {
     });
   });
 
+  describe('setById() (the AimX record.set path)', () => {
+    it('reports a refused value to the caller as INVALID_ARGUMENT and counts it', () => {
+      const db = builder(rt).configure(A, (r) => r.buffer(ring(4, { layout: { n: 'f64' } }))).build().start();
+      const id = db.findRecord(A.name);
+      expect(() => db.setById(id, null)).to.throw().with.property('code', 'INVALID_ARGUMENT');
+      db.setById(id, { n: 1 });
+      expect([db.metrics(A).produced, db.metrics(A).rejected]).to.deep.equal([1, 1]);
+      db.stop();
+    });
+  });
+
   describe('mailbox commands', () => {
     it('delivers a command to exactly one of two taps', () => {
       const got: string[] = [];
