@@ -106,7 +106,11 @@ export interface Reader<T> {
   close(): void;
 }
 
-/** Writes into one record. `produce` is synchronous, never blocks and never fails (CONTRACT §2). */
+/**
+ * Writes into one record. `produce` is synchronous, never blocks and never throws (CONTRACT §2). A
+ * value the record cannot hold — `undefined`, or anything but an object on a ring with a numeric
+ * layout — is refused: not stored, not delivered, counted in the record's `rejected` metric.
+ */
 export interface Producer<T> {
   readonly key: string;
   produce(value: T): void;
@@ -134,6 +138,11 @@ export interface RecordMetrics {
    * Mailbox — pending values overwritten before any reader took them.
    */
   dropped: number;
+  /** Values `produce` refused: `undefined`, or a non-object on a ring with a numeric layout. */
+  rejected: number;
+  /** Exceptions thrown by the record's readers (taps, `each`/`recv` callbacks, lag handlers) and by the
+   *  transform or join handler that writes it; each is logged under this record's key too. */
+  errors: number;
   /** Items held: ring — the slowest reader's backlog (unread values, ≤ capacity); SingleLatest — 1 once
    *  a value exists; Mailbox — 1 while a value is pending. */
   occupancy: number;

@@ -27,13 +27,21 @@ export interface SchedulerOptions {
 
 /** Collects a database's configuration. */
 export class Builder {
+  /** @internal */
   _adapter: RuntimeAdapter | undefined;
+  /** @internal */
   _nodeId: string;
+  /** @internal */
   _connectors: Connector[];
+  /** @internal */
   _configs: RecordConfig[];
+  /** @internal */
   _byName: { [name: string]: RecordConfig };
+  /** @internal */
   _minRank: number;
+  /** @internal */
   _sched: SchedulerOptions;
+  /** @internal */
   _built: boolean;
 
   constructor(adapter?: RuntimeAdapter) {
@@ -99,6 +107,7 @@ export class Builder {
   }
 
   // A built database owns its configuration: what each record is was fixed at build().
+  /** @internal */
   _refuseAfterBuild(): void {
     if (this._built) throw aimError('ALREADY_BUILT', DEV ? 'the database was already built: configure everything before build()' : '');
   }

@@ -3,6 +3,7 @@
  * AimX, the gateway and dashboards (CONTRACT §2–§5).
  */
 import type { Connector, ConnectorContext, Consumer, Graph, InboundRoute, OutboundRoute, Producer, Reader, RecordInfo, RecordKey, RecordMetrics } from './api.js';
+import { RECV_LAGGED, RECV_VALUE } from './api.js';
 import type { RecordConfig } from './config.js';
 import { aimError } from './errors.js';
 import { DEV } from './dev.js';
@@ -42,6 +43,7 @@ export interface BuiltParts {
  */
 class TapConsumer implements Consumer<any> {
   readonly key: string;
+  /** @internal */
   _rec: Rec;
   constructor(rec: Rec) {
     this.key = rec.key;
@@ -86,11 +88,17 @@ export class Database {
   readonly nodeId: string;
   /** Runtime adapter name (`node`, `espruino`, `host`, …). */
   readonly runtimeName: string;
+  /** @internal */
   _p: BuiltParts;
+  /** @internal */
   _byName: { [name: string]: Rec };
+  /** @internal */
   _state: number;
+  /** @internal */
   _stops: Array<() => void>;
+  /** @internal */
   _joins: JoinRun[];
+  /** @internal */
   _direct: Array<ReaderImpl | undefined>;
 
   constructor(parts: BuiltParts) {
@@ -162,10 +170,12 @@ export class Database {
     return this._state === STATE_RUNNING;
   }
 
+  /** @internal */
   _keepStop(ret: void | (() => void)): void {
     if (typeof ret === 'function') this._stops.push(ret);
   }
 
+  /** @internal */
   _startDerivation(r: number, cfg: RecordConfig): void {
     const p = this._p;
     if (cfg.transforms.length === 0) return;
@@ -178,7 +188,16 @@ export class Database {
       const reader = this._rec(spec.inputs[0])._subscribe();
       reader.each(
         function (v: any) {
-          const o = map(v, state, ctx);
+          // Caught here, not by the input's reader: the error belongs to the output record (its
+          // `errors` metric and its log), and the input's other readers are not at fault.
+          let o;
+          try {
+            o = map(v, state, ctx);
+          } catch (e) {
+            out._fault();
+            ctx.log.error('transform threw: ' + String(e));
+            return;
+          }
           if (o !== undefined) out.produce(o);
         },
         function (missed: number) {
@@ -187,11 +206,12 @@ export class Database {
       );
       return;
     }
-    const join = new JoinRun(p.sched, spec.queue || p.adapter.joinQueueCapacity, this._producer(r), ctx, spec.onTriggers || null, spec.onTriggersAsync || null, state);
+    const join = new JoinRun(p.sched, spec.queue || p.adapter.joinQueueCapacity, out, ctx, spec.onTriggers || null, spec.onTriggersAsync || null, state);
     for (let i = 0; i < spec.inputs.length; i++) join._addInput(this._rec(spec.inputs[i]));
     this._joins.push(join);
   }
 
+  /** @internal */
   _startOutbound(r: number): void {
     const routes = this._p.outRoutes[r];
     const ctx = this._p.contexts[r];
@@ -215,6 +235,7 @@ export class Database {
     }
   }
 
+  /** @internal */
   _startConnector(c: Connector): void {
     const p = this._p;
     const outbound: OutboundRoute[] = [];
@@ -230,6 +251,7 @@ export class Database {
     c.start(ctx as ConnectorContext);
   }
 
+  /** @internal */
   _rec(name: string): Rec {
     const rec = this._byName[name];
     if (!rec) throw aimError('NOT_FOUND', DEV ? "record '" + name + "' is not configured" : name);
@@ -237,10 +259,12 @@ export class Database {
   }
 
   // The record is its own producer: `produce` is a method of the run-time record.
+  /** @internal */
   _producer(id: number): Producer<any> {
     return this._p.recs[id];
   }
 
+  /** @internal */
   _consumer(rec: Rec): Consumer<any> {
     return new TapConsumer(rec);
   }
@@ -249,6 +273,7 @@ export class Database {
    * Records with a source or a transform have one authoritative producer and refuse direct writes
    * (CONTRACT §7). Passive and link-fed records (commands, twins) accept them.
    */
+  /** @internal */
   _writableRec(id: number): Rec {
     const rec = this._p.recs[id];
     if (hasProducerStage(rec)) {
@@ -259,7 +284,10 @@ export class Database {
 
   // ------------------------------------------------------------------ direct API (CONTRACT §8, MCU)
 
-  /** Produces `value` into a record that has no source and no transform. */
+  /**
+   * Produces `value` into a record that has no source and no transform. Convenience: each call looks
+   * the key up and checks writability; a per-value path holds {@link producer}`(k)` instead.
+   */
   set<T>(k: RecordKey<T>, value: NoInfer<T>): void {
     this._writableRec(this._rec(k.name).id).produce(value);
   }
@@ -271,7 +299,8 @@ export class Database {
 
   /**
    * Reads without waiting through the database's own reader of the record (made on the first call:
-   * ring values produced before it are not replayed). `undefined` when nothing is new.
+   * ring values produced before it are not replayed). `undefined` when nothing is new. Convenience:
+   * each call looks the key up; a per-value path holds a reader from {@link subscribe} instead.
    */
   tryGet<T>(k: RecordKey<T>): T | undefined {
     const rec = this._rec(k.name);
@@ -281,8 +310,8 @@ export class Database {
       this._direct[rec.id] = r;
     }
     let st = r.tryRecv();
-    if (st === 2) st = r.tryRecv();
-    return st === 1 ? (r.value as T) : undefined;
+    if (st === RECV_LAGGED) st = r.tryRecv();
+    return st === RECV_VALUE ? (r.value as T) : undefined;
   }
 
   /** The current value of a SingleLatest or Mailbox record without consuming it. */
@@ -316,10 +345,14 @@ export class Database {
     return rec._subscribe();
   }
 
-  /** Produces into record `id`; throws NOT_WRITABLE when it has a source or a transform. */
+  /**
+   * Produces into record `id`; throws NOT_WRITABLE when it has a source or a transform, and
+   * INVALID_ARGUMENT when the record refuses the value (counted in `rejected`; see {@link Producer}).
+   */
   setById(id: number, value: unknown): void {
     if (!this._p.recs[id]) throw aimError('NOT_FOUND', DEV ? 'no record with id ' + id : '#' + id);
-    this._writableRec(id).produce(value);
+    const rec = this._writableRec(id);
+    if (!rec.produce(value)) throw aimError('INVALID_ARGUMENT', DEV ? "record '" + rec.key + "' refused the value (undefined, or not an object for a numeric layout)" : rec.key);
   }
 
   /** Counters of one record. */

@@ -4,7 +4,7 @@
  * forwarders' gates close, so the scheduler stops delivering to them and their input rings may lag —
  * bounded memory, and no deadlock since the handler keeps draining the queue from the scheduler.
  */
-import type { Producer, RecordKey } from './api.js';
+import type { RecordKey } from './api.js';
 import type { AsyncJoinHandler, JoinHandler, Trigger } from './config.js';
 import type { ReaderImpl } from './reader.js';
 import type { Rec } from './record.js';
@@ -35,7 +35,7 @@ function snapshot(rec: Rec, v: any): any {
   return o;
 }
 
-/** One running join. Internal. */
+/** One running join. */
 export class JoinRun implements Runnable {
   _next: Runnable | null;
   _queued: boolean;
@@ -50,7 +50,8 @@ export class JoinRun implements Runnable {
   _readers: ReaderImpl[];
   _sync: JoinHandler<any, any> | null;
   _async: AsyncJoinHandler<any, any> | null;
-  _producer: Producer<any>;
+  /** The output record: the handler's producer, charged with the handler's errors. */
+  _producer: Rec;
   _ctx: RuntimeContext;
   _state: any;
   _busy: boolean;
@@ -62,7 +63,7 @@ export class JoinRun implements Runnable {
   /** Times a forwarder found the queue full (backpressure applied). */
   stalls: number;
 
-  constructor(sched: Scheduler, capacity: number, producer: Producer<any>, ctx: RuntimeContext, sync: JoinHandler<any, any> | null, async: AsyncJoinHandler<any, any> | null, state: any) {
+  constructor(sched: Scheduler, capacity: number, producer: Rec, ctx: RuntimeContext, sync: JoinHandler<any, any> | null, async: AsyncJoinHandler<any, any> | null, state: any) {
     this._next = null;
     this._queued = false;
     this._sched = sched;
@@ -152,6 +153,7 @@ export class JoinRun implements Runnable {
         } else (this._sync as JoinHandler<any, any>)(t, this._producer, this._ctx, this._state);
       } catch (e) {
         this._busy = false;
+        this._producer._fault();
         this._ctx.log.error('join handler threw: ' + String(e));
       }
     }

@@ -54,56 +54,6 @@ export function parseLinkUrl(url: string): LinkUrl | string {
   return { url: url, scheme: scheme, address: rest, query: query };
 }
 
-/**
- * MQTT topic-filter match: `+` matches one level, `#` (last) matches the rest, including the parent
- * level. Topics starting with `$` are not matched by a leading wildcard (MQTT 3.1.1 §4.7.2).
- *
- * @example mqttMatch('climate/+/temp', 'climate/zone-a/temp') // true
- */
-export function mqttMatch(filter: string, topic: string): boolean {
-  if (filter === topic) return true;
-  if (topic.charAt(0) === '$' && (filter.charAt(0) === '+' || filter.charAt(0) === '#')) return false;
-  const f = filter.split('/');
-  const t = topic.split('/');
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === '#') return i === f.length - 1;
-    if (i >= t.length) return false;
-    if (f[i] !== '+' && f[i] !== t[i]) return false;
-  }
-  return f.length === t.length;
-}
-
-/**
- * AimX pattern match over dot-separated keys: `*` matches one segment, `#` zero or more.
- *
- * @example dotMatch('sensor.*.temp', 'sensor.a.temp') // true
- * @example dotMatch('sensor.#', 'sensor') // true
- */
-export function dotMatch(pattern: string, key: string): boolean {
-  if (pattern === key) return true;
-  return matchSegments(pattern.split('.'), 0, key.split('.'), 0);
-}
-
-function matchSegments(p: string[], i: number, k: string[], j: number): boolean {
-  while (i < p.length) {
-    if (p[i] === '#') {
-      if (i === p.length - 1) return true;
-      for (let s = j; s <= k.length; s++) if (matchSegments(p, i + 1, k, s)) return true;
-      return false;
-    }
-    if (j >= k.length) return false;
-    if (p[i] !== '*' && p[i] !== k[j]) return false;
-    i++;
-    j++;
-  }
-  return j === k.length;
-}
-
-/** True when an address contains MQTT (`+`, `#`) wildcards. */
-export function hasWildcard(address: string): boolean {
-  return address.indexOf('+') >= 0 || address.indexOf('#') >= 0;
-}
-
 /** Zeroed link counters. */
 export function newLinkMetrics(): LinkMetrics {
   return { sent: 0, received: 0, decodeErrors: 0, encodeErrors: 0, dropped: 0, queued: 0, gaps: 0 };
@@ -148,8 +98,11 @@ export function makeInboundRoute(rec: Rec, link: LinkUrl, options: LinkOptions, 
         ctx.log.warn('dropped a payload from ' + link.url + ': deserializer returned nothing');
         return false;
       }
-      rec.produce(v);
-      return true;
+      // The record refuses what its buffer cannot hold (see produceInto): a decode error too.
+      if (rec.produce(v)) return true;
+      metrics.decodeErrors++;
+      ctx.log.warn('dropped a payload from ' + link.url + ': the record refused the value');
+      return false;
     },
   };
 }

@@ -25,8 +25,8 @@ type OnceCb = (status: RecvStatus, value: any, missed: number) => void;
 /** The lag handler a tap's reader gets when it gives none: the lag is logged on its record. */
 export function LOG_LAG(_missed: number): void {}
 
-/** The reader implementation behind {@link Reader}. Internal. Fields the delivery path reads come
- *  first (Espruino searches an object's properties from the front). */
+/** The reader implementation behind {@link Reader}. Fields the delivery path reads come first
+ *  (Espruino searches an object's properties from the front). */
 export class ReaderImpl implements Reader<any> {
   /** Ring: seq of the next value to read. */
   _cursor: number;
@@ -144,6 +144,7 @@ export class ReaderImpl implements Reader<any> {
       try {
         (this._onValue as OnValue)(this.value, this.seq);
       } catch (e) {
+        this._rec._fault();
         this._rec._log.error('subscriber threw: ' + String(e));
       }
     }
@@ -190,6 +191,7 @@ export class ReaderImpl implements Reader<any> {
         }
         return used;
       } catch (e) {
+        rec._fault();
         rec._log.error('subscriber threw: ' + String(e));
       }
     }
@@ -199,6 +201,7 @@ export class ReaderImpl implements Reader<any> {
     try {
       cb(st, st === RECV_VALUE ? this.value : undefined, st === RECV_LAGGED ? this.missed : 0);
     } catch (e) {
+      this._rec._fault();
       this._rec._log.error('recv callback threw: ' + String(e));
     }
   }
@@ -211,6 +214,7 @@ export class ReaderImpl implements Reader<any> {
     try {
       (this._onLag as OnLag)(n);
     } catch (e) {
+      this._rec._fault();
       this._rec._log.error('lag handler threw: ' + String(e));
     }
   }

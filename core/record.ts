@@ -40,6 +40,14 @@ export interface RecMeta {
   taps: number;
 }
 
+/** Error-path counters of a record, made on its first refusal or exception. */
+export interface RecordFaults {
+  /** Values `produce` refused. */
+  rejected: number;
+  /** Exceptions thrown by its readers' callbacks or by the transform or join writing it. */
+  errors: number;
+}
+
 /** Number kinds a layout may use. */
 export const NUMBER_KINDS = ['i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'f32', 'f64'];
 
@@ -80,13 +88,16 @@ export class Rec implements Runnable {
   /** Typed arrays of a compact layout, one per field; `null` for object slots. */
   _columns: Array<{ [i: number]: number }> | null;
   /** Mailbox round-robin position among readers. */
-  _rr: number;
+  _mailboxTurn: number;
   _log: Logger;
   /** What the record is, fixed at build (introspection only). */
   _meta: RecMeta;
+  /** Values refused and exceptions counted (see {@link Rec._refuse}, {@link Rec._fault}); `null` until the
+   *  first, so a record that never fails pays one field, not two counters. */
+  _faults: RecordFaults | null;
 
   /** Writes a value (see {@link produceInto}). */
-  produce: (v: any) => void;
+  produce: (v: any) => boolean;
 
   constructor(key: string, id: number, kind: number, capacity: number, layout: NumericLayout | undefined, sched: Scheduler, log: Logger) {
     // An own property, not a prototype method: an interpreter finds a method only after searching
@@ -110,9 +121,10 @@ export class Rec implements Runnable {
     this.key = key;
     this.id = id;
     this._columns = null;
-    this._rr = 0;
+    this._mailboxTurn = 0;
     this._log = log;
     this._meta = { type: '', origin: 'passive', remoteWritable: false, inputs: null, taps: 0 };
+    this._faults = null;
     if (kind === BUFFER_SPMC_RING && layout && HAS_TYPED_ARRAYS) {
       const fields: string[] = [];
       const cols: Array<{ [i: number]: number }> = [];
@@ -124,6 +136,9 @@ export class Rec implements Runnable {
       this._fields = fields;
       this._columns = cols;
     } else {
+      // Without typed arrays a layout ring keeps the value objects themselves, but it refuses the same
+      // values a compact ring does, so that a producer sees one contract on every engine.
+      if (kind === BUFFER_SPMC_RING && layout) this.produce = this._produceObject;
       // Preallocate so that the ring never grows (Espruino arrays are linked lists: grow once).
       for (let i = 0; i < this._cap; i++) this._slots.push(undefined);
     }
@@ -183,8 +198,8 @@ export class Rec implements Runnable {
       // Competitive: each value goes to exactly one ready reader, round-robin for fairness.
       const n = readers.length;
       for (let tries = 0; this._pending && used < budget && tries < n; tries++) {
-        if (this._rr >= n) this._rr = 0;
-        const r = readers[this._rr++];
+        if (this._mailboxTurn >= n) this._mailboxTurn = 0;
+        const r = readers[this._mailboxTurn++];
         if (r._ready()) {
           used += r._deliver(1);
           tries = -1;
@@ -210,7 +225,15 @@ export class Rec implements Runnable {
       }
     } else if (this._kind === BUFFER_SINGLE_LATEST) occupancy = this._head > 0 ? 1 : 0;
     else if (this._kind === BUFFER_MAILBOX) occupancy = this._pending ? 1 : 0;
-    return { produced: this._head - this._base, consumed: this.consumed, dropped: this.dropped, occupancy: occupancy, capacity: this._cap };
+    return {
+      produced: this._head - this._base,
+      consumed: this.consumed,
+      dropped: this.dropped,
+      rejected: this._faults !== null ? this._faults.rejected : 0,
+      errors: this._faults !== null ? this._faults.errors : 0,
+      occupancy: occupancy,
+      capacity: this._cap,
+    };
   }
 
   /** The current value without consuming it (SingleLatest, Mailbox); `undefined` for rings. */
@@ -224,6 +247,27 @@ export class Rec implements Runnable {
     this._base = this._head;
     this.consumed = 0;
     this.dropped = 0;
+    this._faults = null;
+  }
+
+  /** `produce` of a ring with a numeric layout on an engine without typed arrays: refuses a non-object.
+   *  A method, not a top-level function: each top-level name costs a board's global scope. */
+  _produceObject(v: any): boolean {
+    if (typeof v !== 'object' || v === null) return this._refuse();
+    return produceInto.call(this, v);
+  }
+
+  /** Counts a value `produce` refused; returns false for the caller to return. */
+  _refuse(): boolean {
+    if (this._faults === null) this._faults = { rejected: 0, errors: 0 };
+    this._faults.rejected++;
+    return false;
+  }
+
+  /** Counts an exception thrown by a reader of this record or by the stage writing it. */
+  _fault(): void {
+    if (this._faults === null) this._faults = { rejected: 0, errors: 0 };
+    this._faults.errors++;
   }
 
   /** Closes every reader (database stop). */
@@ -233,16 +277,25 @@ export class Rec implements Runnable {
 }
 
 /**
- * Writes a value into a record (its `produce`). Synchronous, never blocks, never fails; readers are
+ * Writes a value into a record (its `produce`). Synchronous, never blocks, never throws; readers are
  * woken by the scheduler.
+ *
+ * A value the record cannot hold is refused rather than thrown on: `undefined` for every buffer kind
+ * (it means "no value" to `peek`, to a transform's result and to a deserializer's), and anything but an
+ * object for a ring with a numeric layout (its fields are read into typed arrays). A refused value is
+ * not stored, wakes no reader, leaves `produced` unchanged and adds one to `rejected`.
+ *
+ * @returns Whether the value was stored (inbound links count a refused payload as a decode error).
  */
-export function produceInto(this: Rec, v: any): void {
+export function produceInto(this: Rec, v: any): boolean {
+  if (v === undefined) return this._refuse();
   const kind = this._kind;
   const head = this._head;
   if (kind === BUFFER_SPMC_RING) {
     const fields = this._fields;
     if (fields === null) this._slots[head % this._cap] = v;
     else {
+      if (typeof v !== 'object' || v === null) return this._refuse();
       // A compact ring keeps numbers only: remember the value object for introspection.
       this._latest = v;
       const idx = head % this._cap;
@@ -261,4 +314,5 @@ export function produceInto(this: Rec, v: any): void {
   }
   this._head = head + 1;
   if (this._listeners > 0 && !this._queued) this._sched._enqueue(this);
+  return true;
 }

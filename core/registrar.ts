@@ -10,6 +10,7 @@ import { hasOwn } from './dev.js';
 
 /** Builds a transform: `t => t.map(fn)` or `t => t.withState(init).onValue(fn)`. */
 export class TransformBuilder<I, O> {
+  /** @internal */
   _spec: TransformSpec;
   constructor(input: RecordKey<I>) {
     this._spec = { kind: 'transform', inputs: [input.name], inputTypes: [input.type] };
@@ -41,6 +42,7 @@ export class TransformBuilder<I, O> {
 
 /** Builds a join: `j => j.input(A).input(B).onTriggers(fn)`. */
 export class JoinBuilder<O> {
+  /** @internal */
   _spec: TransformSpec;
   constructor() {
     this._spec = { kind: 'transformJoin', inputs: [], inputTypes: [] };
@@ -77,7 +79,9 @@ export class JoinBuilder<O> {
 
 /** `linkTo(url)…finish()`. */
 export class OutboundLinkBuilder<T> {
+  /** @internal */
   _cfg: OutLinkConfig;
+  /** @internal */
   _reg: RecordRegistrar<T>;
   constructor(reg: RecordRegistrar<T>, cfg: OutLinkConfig) {
     this._reg = reg;
@@ -107,7 +111,9 @@ export class OutboundLinkBuilder<T> {
 
 /** `linkFrom(url)…finish()`. */
 export class InboundLinkBuilder<T> {
+  /** @internal */
   _cfg: InLinkConfig;
+  /** @internal */
   _reg: RecordRegistrar<T>;
   constructor(reg: RecordRegistrar<T>, cfg: InLinkConfig) {
     this._reg = reg;
@@ -132,6 +138,7 @@ export class InboundLinkBuilder<T> {
 
 /** What `configure(key, reg => …)` hands out. */
 export class RecordRegistrar<T> {
+  /** @internal */
   _cfg: RecordConfig;
   constructor(cfg: RecordConfig) {
     this._cfg = cfg;

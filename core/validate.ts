@@ -5,7 +5,8 @@
 import { BUFFER_SPMC_RING, Connector, LinkUrl } from './api.js';
 import type { RecordConfig } from './config.js';
 import type { ConfigProblem } from './errors.js';
-import { hasWildcard, parseLinkUrl } from './links.js';
+import { parseLinkUrl } from './links.js';
+import { hasWildcard } from './mqtt/topic.js';
 import { NUMBER_KINDS } from './record.js';
 import type { RuntimeAdapter } from './runtime/adapter.js';
 import { DEV, hasOwn } from './dev.js';

@@ -82,13 +82,13 @@ p();
 
 p('## SpmcRing: every value received or counted');
 p();
-p('| Scenario | Path | Produced | Received | Ring overwrite | Offline-queue drop | Send buffer full | Lost in transit | Sums match | Corrupted but accepted |');
-p('|---|---|---|---|---|---|---|---|---|---|');
+p('| Scenario | Path | Produced | Received | Ring overwrite | Offline-queue drop | Send buffer full | Lost in transit | Lost at power-off | Sums match | Corrupted but accepted |');
+p('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const [, s] of scenarios) {
   const r = s.spmc_ring;
   if (!r) continue;
   const g = r.gaps;
-  p(`| ${faultCell(s)} | ${where(s)} | ${r.produced} | ${r.received} | ${g.ringOverwrite} | ${g.offlineQueueDrop} | ${g.sendBufferFull ?? 0} | ${g.inTransit} | ${yes(r.accounted)} | ${r.corrupted ?? '—'} |`);
+  p(`| ${faultCell(s)} | ${where(s)} | ${r.produced} | ${r.received} | ${g.ringOverwrite} | ${g.offlineQueueDrop} | ${g.sendBufferFull ?? 0} | ${g.inTransit} | ${g.lostAtPowerOff ?? 0} | ${yes(r.accounted)} | ${r.corrupted ?? '—'} |`);
 }
 p();
 

@@ -4,7 +4,7 @@
  * `<device>.$status`, bridge/gateway/devices.ts); the dashboard and `/metrics` use
  * {@link DeviceStatus}. Both shapes are accepted everywhere a device list enters.
  */
-import { topicMatches } from '../../core/aimx/index.js';
+import { keyMatches } from '../../core/aimx/index.js';
 import type { DeviceStatus } from '../metrics/prometheus.js';
 import type { AimxDatabase } from '../../core/aimx/index.js';
 
@@ -67,7 +67,7 @@ export function readDevices(db: AimxDatabase, src: DevicesSource | undefined): D
       return normalizeList(id >= 0 ? db.latest(id) : undefined);
     }
     const values: unknown[] = [];
-    for (const r of db.records()) if (topicMatches(src.pattern, r.key)) values.push(db.latest(r.id));
+    for (const r of db.records()) if (keyMatches(src.pattern, r.key)) values.push(db.latest(r.id));
     return normalizeList(values);
   } catch (e) {
     return [];

@@ -154,8 +154,8 @@ function securityHeaders(res: http.ServerResponse, wsOrigin: string): void {
  * Starts the dashboard.
  *
  * @example
- * const dash = await startDashboard({ db, port: 8080, host: '0.0.0.0', aimx: gatewayAimx });
- * gateway.on('devices', (list) => dash.setDevices(list));
+ * // Device rows from the gateway's `<device>.$status` twin records (what the edge gateway passes):
+ * const dash = await startDashboard({ db, port: 8080, host: '0.0.0.0', aimx: gatewayAimx, devices: { pattern: '*.$status' } });
  * console.log('dashboard at', dash.url); // Prometheus scrapes dash.url + 'metrics'
  */
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {

@@ -11,7 +11,7 @@ import { AimxConnection, type Welcome } from '../aimx/index.js';
 import type { ClientSubscription } from '../../core/aimx/index.js';
 import type { MessageConn } from '../aimx/index.js';
 import { MAX_DECLARED_RECORDS, MAX_RING_CAPACITY, type DeviceConfig } from './config.js';
-import { topicMatches } from '../../core/aimx/index.js';
+import { keyMatches } from '../../core/aimx/index.js';
 
 /** One row of a device's `record.list`, as the gateway uses it. */
 export interface RemoteRecord {
@@ -196,7 +196,7 @@ export class DeviceSession {
         const conn = new AimxConnection(mc, this.config.transport ?? this.name);
         this.welcome = await conn.hello('aimdb-edge', this.config.token);
         const rows = validRecords(await conn.listRecords(), (m) => this.log('warn', `device '${this.name}': ${m}`));
-        this.records = rows.filter((r) => this.config.include.some((p) => topicMatches(p, r.key)));
+        this.records = rows.filter((r) => this.config.include.some((p) => keyMatches(p, r.key)));
         this.conn = conn;
         this.delay = this.config.reconnect_ms;
         this.lastError = undefined;

@@ -78,7 +78,7 @@ export function deviceTopic(prefix: string, device: string, key: string): string
   return `${prefix}/${device}/${key.split('.').join('/')}`;
 }
 
-/** Decodes a JSON payload from MQTT (bytes or string); `undefined` (counted, logged) when invalid. */
+/** Decodes a JSON payload from MQTT (bytes or string). Throws a SyntaxError when invalid: the inbound route catches it and counts a decode error. */
 export function jsonPayload(p: Payload): unknown {
   const text = typeof p === 'string' ? p : utf8Decode(p);
   return JSON.parse(text);

@@ -14,7 +14,8 @@
  */
 import Database from 'better-sqlite3';
 import type { Worker } from 'node:worker_threads';
-import { dotMatch, RECV_LAGGED, RECV_VALUE } from '../../core/index.js';
+import { RECV_LAGGED, RECV_VALUE } from '../../core/index.js';
+import { keyMatches } from '../../core/aimx/index.js';
 import type { Database as AimDatabase, Reader } from '../../core/index.js';
 import { tsWorker } from '../sync/worker.js';
 import type { HistoryConfig } from './config.js';
@@ -109,7 +110,7 @@ export class HistoryStore {
 
   /** True when record `key` is kept (it matches one of the configured patterns). */
   keeps(key: string): boolean {
-    for (const p of this.config.records) if (dotMatch(p, key)) return true;
+    for (const p of this.config.records) if (keyMatches(p, key)) return true;
     return false;
   }
 
@@ -293,7 +294,7 @@ export class HistoryStore {
       const keys = db.prepare('SELECT id, key FROM records').all() as Array<{ id: number; key: string }>;
       const pick = db.prepare('SELECT ts, value FROM history WHERE rid = ? AND ts >= ? AND ts <= ? ORDER BY rowid DESC LIMIT ?');
       for (const k of keys) {
-        if (!dotMatch(name, k.key)) continue;
+        if (!keyMatches(name, k.key)) continue;
         // Newest first from the index; pushed oldest first so that rows with equal `ts` keep their
         // order through the (stable) sort below.
         const got = pick.all(k.id, start, end, limit) as Array<{ ts: number; value: string }>;

@@ -125,7 +125,7 @@ export class AimxClient {
   _pending: { [id: string]: { cb: ReplyCb; timer: unknown; method: string } };
   _subs: { [id: string]: SubState };
   _pings: Array<() => void>;
-  _rt: Pick<RuntimeAdapter, 'setTimer' | 'clearTimer'> | undefined;
+  _timers: Pick<RuntimeAdapter, 'setTimer' | 'clearTimer'> | undefined;
   _timeoutMs: number;
   _closed: boolean;
 
@@ -136,7 +136,7 @@ export class AimxClient {
     this._pending = {};
     this._subs = {};
     this._pings = [];
-    this._rt = o.runtime;
+    this._timers = o.runtime;
     this._timeoutMs = o.timeoutMs || 5000;
     this._closed = false;
     this.stats = { badFrames: 0, gaps: 0, outOfOrder: 0, restarts: 0 };
@@ -152,8 +152,8 @@ export class AimxClient {
     const key = String(id);
     const self = this;
     let timer: unknown = undefined;
-    if (this._rt) {
-      timer = this._rt.setTimer(function () {
+    if (this._timers) {
+      timer = this._timers.setTimer(function () {
         if (!own(self._pending, key)) return;
         delete self._pending[key];
         cb(aimError('TIMEOUT', method + ': no reply within ' + self._timeoutMs + ' ms'));
@@ -243,7 +243,7 @@ export class AimxClient {
     this._pending = {};
     for (const k in pending) {
       if (!own(pending, k)) continue;
-      if (this._rt && pending[k].timer !== undefined) this._rt.clearTimer(pending[k].timer);
+      if (this._timers && pending[k].timer !== undefined) this._timers.clearTimer(pending[k].timer);
       pending[k].cb(aimError('CLOSED', pending[k].method + ': ' + why));
     }
     const subs = this._subs;
@@ -270,7 +270,7 @@ export class AimxClient {
     if (own(this._pending, key)) {
       const p = this._pending[key];
       delete this._pending[key];
-      if (this._rt && p.timer !== undefined) this._rt.clearTimer(p.timer);
+      if (this._timers && p.timer !== undefined) this._timers.clearTimer(p.timer);
       if (err !== undefined) p.cb(remoteError(err, msg, p.method));
       else p.cb(null, ok);
       return;

@@ -19,7 +19,7 @@ export {
   PONG_FRAME,
 } from './frame.js';
 export type { AimxFrame, ParseResult } from './frame.js';
-export { topicMatches, isWildcard } from './topic.js';
+export { keyMatches, isKeyPattern } from './topic.js';
 export type { AimxDatabase } from './db.js';
 export { AimxServer, aimxServer } from './server.js';
 export type { AimxServerOptions, SessionOpenOptions } from './server.js';

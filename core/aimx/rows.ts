@@ -82,6 +82,10 @@ export function recordRows(infos: RecordInfo[], graph: Graph, isWritable: (info:
       produced_count: m.produced,
       consumed_count: m.consumed,
       dropped_count: m.dropped,
+      // AimDB.js additions to AimDB's row: values `produce` refused, and exceptions thrown by the
+      // record's readers or by the transform or join writing it.
+      rejected_count: m.rejected,
+      error_count: m.errors,
     };
     // AimDB omits occupancy when the capacity is 0 (no buffer).
     if (m.capacity > 0) row.occupancy = [m.occupancy, m.capacity];

@@ -10,7 +10,7 @@ import type { Reader, RecordInfo } from '../api.js';
 import { encodeEvent, encodeSnap, encodeSubscribed } from './frame.js';
 import { toJson } from './protocol.js';
 import type { AimxSession } from './session.js';
-import { isWildcard, topicMatches } from './topic.js';
+import { isKeyPattern, keyMatches } from './topic.js';
 
 /** One live subscription of a session. */
 export class RemoteSubscription {
@@ -91,13 +91,13 @@ function readable(session: AimxSession, info: RecordInfo): boolean {
 export function openSubscription(session: AimxSession, id: number, topic: string): RemoteSubscription | null {
   const server = session.server;
   const db = server.db;
-  const wildcard = isWildcard(topic);
+  const wildcard = isKeyPattern(topic);
   const covered: RecordInfo[] = [];
   const snapshots = server.snapshots === 'all' || (server.snapshots === 'wildcard' && wildcard);
   if (wildcard) {
     const rows = server._info;
     for (let i = 0; i < rows.length; i++) {
-      if (topicMatches(topic, rows[i].key) && readable(session, rows[i])) covered.push(rows[i]);
+      if (keyMatches(topic, rows[i].key) && readable(session, rows[i])) covered.push(rows[i]);
     }
   } else {
     const info = session.recordInfo(topic);

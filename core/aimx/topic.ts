@@ -1,12 +1,12 @@
 /**
- * Topic patterns over dot-separated record keys (CONTRACT §7): `*` matches exactly one segment,
- * `#` matches zero or more segments, anywhere in the pattern. `/` is an ordinary character.
- * Unlike AimDB (which treats everything after an inner `#` as matched), `a.#.c` requires a last
+ * Key patterns over dot-separated record keys (CONTRACT §7; MQTT topic filters, a different syntax,
+ * are core/mqtt/topic.ts): `*` matches exactly one segment, `#` matches zero or more segments,
+ * anywhere in the pattern. `/` is an ordinary character. Unlike AimDB (which treats everything after an inner `#` as matched), `a.#.c` requires a last
  * segment `c`.
  */
 
 /** True when `pattern` contains a wildcard, i.e. subscribing means matching against every key. */
-export function isWildcard(pattern: string): boolean {
+export function isKeyPattern(pattern: string): boolean {
   return pattern.indexOf('*') >= 0 || pattern.indexOf('#') >= 0;
 }
 
@@ -28,15 +28,15 @@ function matchFrom(p: string[], pi: number, t: string[], ti: number): boolean {
 }
 
 /**
- * True when `topic` matches `pattern`.
+ * True when the record key `key` matches `pattern`.
  *
  * @example
- * topicMatches('sensors.#', 'sensors');            // true  (zero segments)
- * topicMatches('sensors.*.temp', 'sensors.a.temp'); // true
- * topicMatches('sensors.*', 'sensors.a.b');         // false
+ * keyMatches('sensors.#', 'sensors');            // true  (zero segments)
+ * keyMatches('sensors.*.temp', 'sensors.a.temp'); // true
+ * keyMatches('sensors.*', 'sensors.a.b');         // false
  */
-export function topicMatches(pattern: string, topic: string): boolean {
-  if (pattern === topic || pattern === '#') return true;
-  if (!isWildcard(pattern)) return false;
-  return matchFrom(pattern.split('.'), 0, topic.split('.'), 0);
+export function keyMatches(pattern: string, key: string): boolean {
+  if (pattern === key || pattern === '#') return true;
+  if (!isKeyPattern(pattern)) return false;
+  return matchFrom(pattern.split('.'), 0, key.split('.'), 0);
 }

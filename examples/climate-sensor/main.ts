@@ -147,7 +147,7 @@ export function main(platform: ClimatePlatform): { stop(): void; db: Database } 
         c.each((cmd) => {
           if (!cmd) return;
           if (cmd.action === 'calibrate' && typeof cmd.value === 'number' && cmd.value > -50 && cmd.value < 50) {
-            db.set(Keys.config, { intervalMs: config.intervalMs, tempOffset: cmd.value });
+            configProducer.produce({ intervalMs: config.intervalMs, tempOffset: cmd.value });
             ctx.log.info('calibrated: offset ' + cmd.value);
           } else print('cmd ' + cmd.action);
         });
@@ -158,8 +158,9 @@ export function main(platform: ClimatePlatform): { stop(): void; db: Database } 
     .build();
   // The humidity record has no stage of its own: the temperature source samples both (one sensor read).
   const humidityProducer = db.producer(Keys.hum);
+  const configProducer = db.producer(Keys.config);
   const persisted = platform.storage ? persistLatest(db, [Keys.config], { runtime: rt, storage: platform.storage }) : null;
-  if (!persisted || persisted.restored.length === 0 || !validConfig(db.peek(Keys.config))) db.set(Keys.config, DEFAULT_CONFIG);
+  if (!persisted || persisted.restored.length === 0 || !validConfig(db.peek(Keys.config))) configProducer.produce(DEFAULT_CONFIG);
   const wifi = online ? platform.startWifi!({ ssid: SETTINGS.ssid, password: SETTINGS.password, onConnected: (ip) => print('wifi ' + ip) }) : null;
   db.start();
   print('climate-sensor ' + (online ? 'online' : 'link-free') + ' on ' + rt.name);

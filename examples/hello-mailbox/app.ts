@@ -25,14 +25,16 @@ export function helloMailbox(rt: RuntimeAdapter, print: (line: string) => void):
     .build()
     .start();
   const ctx = db.context('hello');
+  // A handle obtained once: each command is one `produce`, with no name lookup.
+  const valve = db.producer(ValveCommand);
   let id = 0;
   const t = ctx.every(50, () => {
     id++;
-    db.set(ValveCommand, { id, action: id % 2 ? 'open' : 'close' });
+    valve.produce({ id, action: id % 2 ? 'open' : 'close' });
     if (id === 4) {
       // Three commands back to back: #4 and #5 are overwritten before a worker can take them.
-      db.set(ValveCommand, { id: 5, action: 'open' });
-      db.set(ValveCommand, { id: 6, action: 'close' });
+      valve.produce({ id: 5, action: 'open' });
+      valve.produce({ id: 6, action: 'close' });
       t.cancel();
     }
   });

@@ -249,6 +249,8 @@ describe('aimx/session', () => {
         produced_count: 1,
         consumed_count: 1,
         dropped_count: 0,
+        rejected_count: 0,
+        error_count: 0,
         occupancy: [0, 4],
       });
       expect(rows[1].origin).to.deep.equal({ transform: { input: 'sensor.temp' } });

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { isWildcard, topicMatches } from '../../core/aimx/index.js';
+import { isKeyPattern, keyMatches } from '../../core/aimx/index.js';
 
 describe('aimx/topic', () => {
-  describe('topicMatches', () => {
+  describe('keyMatches', () => {
     // [pattern, topic, matches]
     const table: Array<[string, string, boolean]> = [
       ['a.b.c', 'a.b.c', true],
@@ -40,16 +40,16 @@ describe('aimx/topic', () => {
     ];
     table.forEach(([pattern, topic, want]) => {
       it(`${want ? 'matches' : 'does not match'} '${topic}' with '${pattern}'`, () => {
-        expect(topicMatches(pattern, topic)).to.equal(want);
+        expect(keyMatches(pattern, topic)).to.equal(want);
       });
     });
   });
-  describe('isWildcard', () => {
+  describe('isKeyPattern', () => {
     it('is true only for patterns with * or #', () => {
-      expect(isWildcard('#')).to.equal(true);
-      expect(isWildcard('a.*.c')).to.equal(true);
-      expect(isWildcard('temp.vienna')).to.equal(false);
-      expect(isWildcard('sensors/temp')).to.equal(false);
+      expect(isKeyPattern('#')).to.equal(true);
+      expect(isKeyPattern('a.*.c')).to.equal(true);
+      expect(isKeyPattern('temp.vienna')).to.equal(false);
+      expect(isKeyPattern('sensors/temp')).to.equal(false);
     });
   });
 });

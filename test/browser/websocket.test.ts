@@ -14,7 +14,7 @@ import { mqttConnector } from '../../core/mqtt/index.js';
 import { nodeRuntime } from '../../targets/node/index.js';
 import { chunkBytes, webSocketSockets, type BrowserWebSocketCtor } from '../../targets/browser/index.js';
 import { browserRuntime } from '../../targets/browser/runtime.js';
-import { until } from '../gateway/support.js';
+import { waitFor } from '../gateway/support.js';
 
 /** What a page offers the transport, from Node: timers and the `ws` package's WebSocket. */
 const host = { setTimeout: (f: () => void, ms: number) => setTimeout(f, ms), clearTimeout: (t: unknown) => clearTimeout(t as NodeJS.Timeout), WebSocket: WebSocket as unknown as BrowserWebSocketCtor };
@@ -56,11 +56,11 @@ describe('targets/browser WebSocket transport', function () {
         if (t === 'wst/out') outs.push(p.toString());
       });
       await tcp.subscribeAsync('wst/out', { qos: 1 });
-      await until(() => !!conn.client && conn.client.connected, 5000, 'ws connect');
+      await waitFor(() => !!conn.client && conn.client.connected, 5000, 'ws connect');
       await tcp.publishAsync('wst/in', JSON.stringify({ n: 7 }), { qos: 1 });
-      await until(() => seen.includes(7), 5000, 'inbound over ws');
+      await waitFor(() => seen.includes(7), 5000, 'inbound over ws');
       db.set(Out, { n: 9 });
-      await until(() => outs.length > 0, 5000, 'outbound over ws');
+      await waitFor(() => outs.length > 0, 5000, 'outbound over ws');
       expect(JSON.parse(outs[0])).to.deep.equal({ n: 9 });
     } finally {
       await tcp.endAsync();
@@ -83,7 +83,7 @@ describe('targets/browser WebSocket transport', function () {
     const closes: Array<string | undefined> = [];
     let connected = 0;
     webSocketSockets({ host, path: '/' }).connect('127.0.0.1', port, { onData: () => {}, onConnect: () => connected++, onClose: (e) => closes.push(e) });
-    await until(() => closes.length > 0, 5000, 'close');
+    await waitFor(() => closes.length > 0, 5000, 'close');
     await new Promise((r) => setTimeout(r, 100));
     expect(connected).to.equal(1);
     expect(closes).to.deep.equal(['websocket: text frame on an MQTT connection']);
@@ -95,7 +95,7 @@ describe('targets/browser WebSocket transport', function () {
   it('reports a refused connection through onClose, not by throwing', async () => {
     const closes: Array<string | undefined> = [];
     webSocketSockets({ host }).connect('127.0.0.1', 1, { onData: () => {}, onClose: (e) => closes.push(e) });
-    await until(() => closes.length > 0, 5000, 'close');
+    await waitFor(() => closes.length > 0, 5000, 'close');
     expect(closes[0]).to.match(/websocket/);
   });
 

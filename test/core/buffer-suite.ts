@@ -117,11 +117,11 @@ export function bufferSuite(name: string, make: () => Harness): void {
           db.set(K, { value: i });
           drain(fast);
         }
-        expect(db.metrics(K)).to.deep.equal({ produced: 6, consumed: 6, dropped: 0, occupancy: 4, capacity: 4 });
+        expect(db.metrics(K)).to.deep.equal({ produced: 6, consumed: 6, dropped: 0, rejected: 0, errors: 0, occupancy: 4, capacity: 4 });
         drain(slow);
-        expect(db.metrics(K)).to.deep.equal({ produced: 6, consumed: 10, dropped: 2, occupancy: 0, capacity: 4 });
+        expect(db.metrics(K)).to.deep.equal({ produced: 6, consumed: 10, dropped: 2, rejected: 0, errors: 0, occupancy: 0, capacity: 4 });
         db.resetMetrics();
-        expect(db.metrics(K)).to.deep.equal({ produced: 0, consumed: 0, dropped: 0, occupancy: 0, capacity: 4 });
+        expect(db.metrics(K)).to.deep.equal({ produced: 0, consumed: 0, dropped: 0, rejected: 0, errors: 0, occupancy: 0, capacity: 4 });
       });
 
       it('keeps the same contract with a compact numeric layout', () => {
@@ -129,6 +129,24 @@ export function bufferSuite(name: string, make: () => Harness): void {
         const r = db.subscribe(K);
         for (let i = 1; i <= 6; i++) db.set(K, { value: i + 0.5 });
         expect(drain(r)).to.deep.equal(['lag:2', 'v:3.5', 'v:4.5', 'v:5.5', 'v:6.5']);
+      });
+
+      // A compact ring copies values into numbers: a reader gets its own reused object with the layout's
+      // fields only. Without typed arrays (mujs, JerryScript ES5.1) the ring keeps the producer's objects
+      // instead, so this and the next test are the known differences there (README, "The three buffers").
+      it('hands a compact ring reader its own reused object holding the layout fields only', () => {
+        db = db1(h, ring(4, { layout: { value: 'f64' } }));
+        const r = db.subscribe(K);
+        const sent = { value: 1, extra: 'x' } as Reading;
+        db.set(K, sent);
+        db.set(K, { value: 2 });
+        expect(r.tryRecv()).to.equal(RECV_VALUE);
+        const first = r.value;
+        expect(first).not.to.equal(sent);
+        expect(first).to.deep.equal({ value: 1 });
+        expect(r.tryRecv()).to.equal(RECV_VALUE);
+        expect(r.value).to.equal(first);
+        expect(first.value).to.equal(2);
       });
 
       it('stores a compact layout field in its typed array kind', () => {
@@ -159,7 +177,7 @@ export function bufferSuite(name: string, make: () => Harness): void {
         db.set(K, { value: 3 });
         db.set(K, { value: 4 });
         expect(drain(r)).to.deep.equal(['v:4']);
-        expect(db.metrics(K)).to.deep.equal({ produced: 4, consumed: 2, dropped: 2, occupancy: 1, capacity: 1 });
+        expect(db.metrics(K)).to.deep.equal({ produced: 4, consumed: 2, dropped: 2, rejected: 0, errors: 0, occupancy: 1, capacity: 1 });
       });
 
       it('says Empty before anything is produced and recv waits for the first value', async () => {
@@ -201,7 +219,7 @@ export function bufferSuite(name: string, make: () => Harness): void {
         db.set(K, { value: 1 });
         db.set(K, { value: 2 });
         expect(drain(a)).to.deep.equal(['v:2']);
-        expect(db.metrics(K)).to.deep.equal({ produced: 2, consumed: 1, dropped: 1, occupancy: 0, capacity: 1 });
+        expect(db.metrics(K)).to.deep.equal({ produced: 2, consumed: 1, dropped: 1, rejected: 0, errors: 0, occupancy: 0, capacity: 1 });
       });
 
       it('peeks the pending value without taking it', () => {
@@ -226,6 +244,50 @@ export function bufferSuite(name: string, make: () => Harness): void {
         expect(seen).to.have.length(6);
         expect(seen.map((s) => s.slice(1))).to.deep.equal(['1', '2', '3', '4', '5', '6']);
         expect(seen.filter((s) => s[0] === 'a')).to.have.length(3);
+      });
+    });
+
+    describe('bad values: producers never throw, the record refuses and counts', () => {
+      // One case per buffer kind. `undefined` means "no value" everywhere, so every kind refuses it;
+      // a ring with a numeric layout also refuses what has no fields to read (null, a number).
+      const kinds: Array<[string, () => BufferConfig, unknown[]]> = [
+        ['SpmcRing', () => ring(4), [undefined]],
+        ['SpmcRing with a numeric layout', () => ring(4, { layout: { value: 'f64' } }), [undefined, null, 5, 'x']],
+        ['SingleLatest', () => singleLatest(), [undefined]],
+        ['Mailbox', () => mailbox(), [undefined]],
+      ];
+      for (const [label, buf, bad] of kinds) {
+        it(`${label}: refuses ${bad.map(String).join(', ')} without throwing and keeps the counters consistent`, async () => {
+          db = db1(h, buf());
+          const r = db.subscribe(K);
+          const got: number[] = [];
+          r.each((v) => got.push(v.value));
+          const p = db.producer(K) as { produce(v: unknown): void };
+          p.produce({ value: 1 });
+          for (const v of bad) expect(() => p.produce(v)).not.to.throw();
+          p.produce({ value: 2 });
+          await h.flush();
+          expect(got).to.deep.equal(label === 'Mailbox' || label === 'SingleLatest' ? [2] : [1, 2]);
+          const m = db.metrics(K);
+          expect(m.produced).to.equal(2);
+          expect(m.rejected).to.equal(bad.length);
+          expect(m.consumed).to.equal(got.length);
+          expect(m.errors).to.equal(0);
+          db.resetMetrics();
+          expect(db.metrics(K).rejected).to.equal(0);
+        });
+      }
+
+      it('counts a throwing subscriber in the record errors', async () => {
+        db = db1(h, ring(4));
+        db.subscribe(K).each(() => {
+          throw new Error('boom');
+        });
+        db.set(K, { value: 1 });
+        db.set(K, { value: 2 });
+        await h.flush();
+        const m = db.metrics(K);
+        expect([m.consumed, m.errors]).to.deep.equal([2, 2]);
       });
     });
 

@@ -62,7 +62,7 @@ describe('core/graph', () => {
     const rows = d.records();
     const cmd = rows.find((r) => r.key === 'climate.cmd')!;
     expect(cmd).to.deep.include({ id: 4, type: 'Cmd', bufferType: 'mailbox', origin: 'passive', producerCount: 0, writable: true, hasProducerStage: false });
-    expect(cmd.metrics).to.deep.equal({ produced: 1, consumed: 0, dropped: 0, occupancy: 1, capacity: 1 });
+    expect(cmd.metrics).to.deep.equal({ produced: 1, consumed: 0, dropped: 0, rejected: 0, errors: 0, occupancy: 1, capacity: 1 });
     const temp = rows.find((r) => r.key === 'climate.temp')!;
     expect(temp.writable).to.equal(false);
     expect(temp.consumerCount).to.equal(2); // the transform's reader and the outbound link's (this tap never subscribes)

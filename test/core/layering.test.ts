@@ -72,6 +72,53 @@ describe('layering', () => {
     expect(bad).to.deep.equal([]);
   });
 
+  it('bridge/ imports only core/, targets/node, itself, node: modules and npm packages (no device target)', () => {
+    const bad: string[] = [];
+    for (const f of tsFiles('bridge')) {
+      for (const s of importsOf(f)) if (s.startsWith('.') && !['core', 'targets/node', 'bridge'].includes(landsIn(f, s))) bad.push(`${f} -> ${s}`);
+    }
+    expect(bad).to.deep.equal([]);
+  });
+
+  it('no source file is longer than 500 lines (docs/CONTRIBUTING.md)', () => {
+    const long: string[] = [];
+    for (const dir of ['core', 'targets', 'bridge', 'tools']) {
+      for (const f of tsFiles(dir)) {
+        const n = readFileSync(join(ROOT, f), 'utf8').split('\n').length;
+        if (n > 500) long.push(`${f}: ${n}`);
+      }
+    }
+    expect(long).to.deep.equal([]);
+  });
+
+  it('core/index.ts exports what users call, not the run-time machinery (scheduler, link counters)', async () => {
+    const core = await import('../../core/index.js');
+    expect(Object.keys(core).sort()).to.deep.equal([
+      'BUFFER_MAILBOX', 'BUFFER_SINGLE_LATEST', 'BUFFER_SPMC_RING', 'Builder', 'DEV', 'Database', 'HAS_TYPED_ARRAYS',
+      'InboundLinkBuilder', 'JoinBuilder', 'OutboundLinkBuilder', 'RECV_CLOSED', 'RECV_EMPTY', 'RECV_LAGGED', 'RECV_VALUE',
+      'RecordRegistrar', 'TransformBuilder', 'aimError', 'allocBytes', 'builder', 'byteAt', 'formatProblem',
+      'invalidConfiguration', 'isAimError', 'key', 'keyNameProblem', 'keyTable', 'mailbox', 'manualRuntime', 'parseLinkUrl',
+      'ring', 'singleLatest', 'utf8Decode', 'utf8Encode',
+    ]);
+  });
+
+  it('published core declarations carry no @internal member of the public classes', () => {
+    const cfg = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'core/tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
+    const options = { ...cfg.options, noEmit: false, declaration: true, emitDeclarationOnly: true, outDir: '/decl' };
+    expect(options.stripInternal, 'tsconfig.base.json sets stripInternal').to.equal(true);
+    const out: { [file: string]: string } = {};
+    const host = ts.createCompilerHost(options);
+    host.writeFile = (f, text) => (out[f.replace(/^.*\/decl\//, '')] = text);
+    const emitted = ts.createProgram([join(ROOT, 'core/index.ts')], options, host).emit();
+    expect(emitted.emitSkipped).to.equal(false);
+    const leaked: string[] = [];
+    for (const f of ['database.d.ts', 'builder.d.ts', 'registrar.d.ts']) {
+      expect(out[f], f).to.be.a('string');
+      for (const line of out[f].split('\n')) if (/^\s+_\w+[(:?]/.test(line)) leaked.push(`${f}: ${line.trim()}`);
+    }
+    expect(leaked).to.deep.equal([]);
+  });
+
   it('nothing outside test/ imports test/', () => {
     const bad: string[] = [];
     for (const dir of ['core', 'targets', 'bridge', 'boards', 'examples', 'bench', 'tools']) {

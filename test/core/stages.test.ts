@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { builder, key, mailbox, manualRuntime, ring, singleLatest, type ManualRuntime, type Producer, type Trigger } from '../../core/index.js';
+import { builder, key, mailbox, manualRuntime, ring, singleLatest, type Connector, type ConnectorContext, type InboundRoute, type ManualRuntime, type Producer, type Trigger } from '../../core/index.js';
 
 interface Num {
   n: number;
@@ -105,7 +105,7 @@ describe('core stages', () => {
       expect(db.metrics(A).dropped).to.equal(3);
     });
 
-    it('logs a throwing transform and keeps going', () => {
+    it('logs and counts a throwing transform under its output record and keeps going', () => {
       const logs: string[] = [];
       const rt2 = manualRuntime({ log: (l, s, m) => logs.push(`${l} ${s}: ${m}`) });
       const out: number[] = [];
@@ -127,7 +127,30 @@ describe('core stages', () => {
       for (let i = 1; i <= 3; i++) db.set(A, { n: i });
       rt2.runUntilIdle();
       expect(out).to.deep.equal([1, 3]);
-      expect(logs).to.deep.equal(['error in.a: subscriber threw: Error: bad value']);
+      expect(logs).to.deep.equal(['error sum: transform threw: Error: bad value']);
+      expect(db.metrics(SUM).errors).to.equal(1);
+      expect(db.metrics(A).errors).to.equal(0);
+    });
+
+    it('logs and counts a throwing join handler under its output record', () => {
+      const logs: string[] = [];
+      const rt2 = manualRuntime({ log: (l, s, m) => logs.push(`${l} ${s}: ${m}`) });
+      const db = builder(rt2)
+        .configure(A, (r) => r.buffer(ring(8)))
+        .configure(SUM, (r) =>
+          r.buffer(ring(8)).transformJoin((j) =>
+            j.input(A).onTriggers((t, p) => {
+              if (t.as(A)!.n === 2) throw new Error('bad trigger');
+              p.produce(t.as(A)!);
+            }),
+          ),
+        )
+        .build()
+        .start();
+      for (let i = 1; i <= 3; i++) db.set(A, { n: i });
+      rt2.runUntilIdle();
+      expect(logs).to.deep.equal(['error sum: join handler threw: Error: bad trigger']);
+      expect([db.metrics(SUM).produced, db.metrics(SUM).errors, db.metrics(A).errors]).to.deep.equal([2, 1, 0]);
     });
   });
 
@@ -232,6 +255,50 @@ describe('core stages', () => {
 
     it('uses the runtime default queue (16 on the host adapter)', () => {
       expect(manualRuntime().joinQueueCapacity).to.equal(16);
+    });
+  });
+
+  describe('linkFrom()', () => {
+    it('counts a payload the record refuses as a decode error, never throwing out of deliver', () => {
+      // A ring with a numeric layout refuses what has no fields (null, a number): the inbound route
+      // must neither throw nor count it as produced.
+      let routes: InboundRoute[] = [];
+      const capture: Connector = {
+        schemes: ['sim'],
+        validate: () => undefined,
+        start(ctx: ConnectorContext) {
+          routes = ctx.inbound;
+        },
+        stop() {},
+      };
+      const db = builder(rt)
+        .withConnector(capture)
+        .configure(A, (r) =>
+          r
+            .buffer(ring(4, { layout: { n: 'f64' } }))
+            .linkFrom('sim://a')
+            .withDeserializer((_c, p) => JSON.parse(String(p)))
+            .finish(),
+        )
+        .build()
+        .start();
+      expect(routes).to.have.length(1);
+      const results = ['null', '5', '{"n":1}'].map((p) => routes[0].deliver(p));
+      expect(results).to.deep.equal([false, false, true]);
+      expect(routes[0].metrics.decodeErrors).to.equal(2);
+      expect([db.metrics(A).produced, db.metrics(A).rejected]).to.deep.equal([1, 2]);
+      db.stop();
+    });
+  });
+
+  describe('setById() (the AimX record.set path)', () => {
+    it('reports a refused value to the caller as INVALID_ARGUMENT and counts it', () => {
+      const db = builder(rt).configure(A, (r) => r.buffer(ring(4, { layout: { n: 'f64' } }))).build().start();
+      const id = db.findRecord(A.name);
+      expect(() => db.setById(id, null)).to.throw().with.property('code', 'INVALID_ARGUMENT');
+      db.setById(id, { n: 1 });
+      expect([db.metrics(A).produced, db.metrics(A).rejected]).to.deep.equal([1, 1]);
+      db.stop();
     });
   });
 

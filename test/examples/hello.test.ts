@@ -21,7 +21,7 @@ describe('examples', () => {
       rt.advance(1400);
       expect(lines.filter((l) => l.startsWith('fast'))).to.have.length(10);
       expect(lines.filter((l) => l.startsWith('slow'))).to.deep.equal(['slow: lagged, missed 2', 'slow: #3', 'slow: #4', 'slow: #5', 'slow: #6', 'slow: #7', 'slow: #8', 'slow: #9', 'slow: #10']);
-      expect(db.metrics(Temperature)).to.deep.equal({ produced: 10, consumed: 18, dropped: 2, occupancy: 0, capacity: 4 });
+      expect(db.metrics(Temperature)).to.deep.equal({ produced: 10, consumed: 18, dropped: 2, rejected: 0, errors: 0, occupancy: 0, capacity: 4 });
       db.stop();
     });
 
@@ -56,7 +56,7 @@ describe('examples', () => {
       const db = helloMailbox(rt, (l) => lines.push(l));
       rt.advance(300);
       expect(lines).to.deep.equal(expected);
-      expect(db.metrics(ValveCommand)).to.deep.equal({ produced: 6, consumed: 4, dropped: 2, occupancy: 0, capacity: 1 });
+      expect(db.metrics(ValveCommand)).to.deep.equal({ produced: 6, consumed: 4, dropped: 2, rejected: 0, errors: 0, occupancy: 0, capacity: 1 });
       db.stop();
     });
 

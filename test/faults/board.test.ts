@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import mqtt from 'mqtt';
 import { recordScenario, ringResult } from './results.js';
 import { startFaultProxy, type FaultProxy } from './proxy.js';
-import { sleep, startBroker, within, type BrokerCtl, cleanupStack } from './rig.js';
+import { sleep, startBroker, waitFor, type BrokerCtl, cleanupStack } from './rig.js';
 import { bootBoard, observerNode, BoardCmd, Config, Reading } from './board.js';
 
 describe('faults: board ↔ broker (core MQTT client)', function () {
@@ -36,15 +36,15 @@ describe('faults: board ↔ broker (core MQTT client)', function () {
     stops.push(() => board.db.stop());
     const obs = observerNode(broker.url);
     stops.push(() => obs.db.stop());
-    await within(() => !!board.conn.client?.connected, 5000, 'board connected');
+    await waitFor(() => !!board.conn.client?.connected, 5000, 'board connected');
     await sleep(300);
     let n = 0;
     for (let i = 0; i < 10; i++) board.db.set(Reading, { v: ++n });
-    await within(() => obs.got.length === 10, 5000, 'warm-up readings');
+    await waitFor(() => obs.got.length === 10, 5000, 'warm-up readings');
     let cfg = 0;
     board.db.set(Config, { n: ++cfg });
     await op.publishAsync('board/cmd', JSON.stringify({ n: 1 }), { qos: 1 });
-    await within(() => board.executed.length === 1, 5000, 'warm-up command');
+    await waitFor(() => board.executed.length === 1, 5000, 'warm-up command');
 
     proxy.partition();
     const tf = Date.now();
@@ -61,14 +61,14 @@ describe('faults: board ↔ broker (core MQTT client)', function () {
     const detected = board.conn.client!.stats.pingTimeouts + board.conn.client!.stats.disconnects;
     proxy.heal();
     const tr = Date.now();
-    await within(() => obs.config()?.n === cfg, 6000, 'config converged');
+    await waitFor(() => obs.config()?.n === cfg, 6000, 'config converged');
     const convergenceMs = Date.now() - tr;
-    await within(() => !!board.conn.client?.connected, 5000, 'board reconnected');
+    await waitFor(() => !!board.conn.client?.connected, 5000, 'board reconnected');
     await sleep(200);
     await op.publishAsync('board/cmd', JSON.stringify({ n: ++cmd }), { qos: 1 });
-    await within(() => board.executed.includes(cmd), 5000, 'command after recovery');
+    await waitFor(() => board.executed.includes(cmd), 5000, 'command after recovery');
     for (let i = 0; i < 10; i++) board.db.set(Reading, { v: ++n });
-    await within(() => obs.got[obs.got.length - 1] === n, 5000, 'last reading');
+    await waitFor(() => obs.got[obs.got.length - 1] === n, 5000, 'last reading');
 
     const out = board.out('board.reading');
     const overwrite = board.db.records().find((r) => r.key === 'board.reading')!.metrics.dropped + obs.dropped();
@@ -100,20 +100,22 @@ describe('faults: board ↔ broker (core MQTT client)', function () {
     stops.push(() => first.db.stop());
     const obs = observerNode(broker.url);
     stops.push(() => obs.db.stop());
-    await within(() => !!board.conn.client?.connected, 5000, 'board connected');
+    await waitFor(() => !!board.conn.client?.connected, 5000, 'board connected');
     await sleep(300);
     let n = 0;
     for (let i = 0; i < 10; i++) board.db.set(Reading, { v: ++n });
     board.db.set(Config, { n: 41 });
-    await within(() => obs.config()?.n === 41, 5000, 'config before the power cut');
+    await waitFor(() => obs.config()?.n === 41, 5000, 'config before the power cut');
     await sleep(120); // past the 50 ms debounce: config is in flash
     // Link goes dark, the board keeps producing (offline queue), then power is cut: no flush, no DISCONNECT.
     proxy.partition();
-    await within(() => !board.conn.client!.connected, 5000, 'board noticed the dark link');
+    await waitFor(() => !board.conn.client!.connected, 5000, 'board noticed the dark link');
     const producedBeforeCut = n;
     for (let i = 0; i < 20; i++) board.db.set(Reading, { v: ++n });
     await sleep(30); // the link's reader runs on the scheduler: let it queue them
     const queuedAtCut = board.out('board.reading').queued;
+    const queueDropsAtCut = board.out('board.reading').dropped;
+    const overwrittenAtCut = board.db.metrics(Reading).dropped;
     board.db.stop(); // the socket is black-holed: nothing it writes now reaches the broker
     proxy.heal();
     const tBoot = Date.now();
@@ -125,28 +127,31 @@ describe('faults: board ↔ broker (core MQTT client)', function () {
     });
     expect(board.persistence!.restored).to.deep.equal(['board.config']);
     expect(board.db.peek(Config)).to.deep.equal({ n: 41 });
-    await within(() => !!board.conn.client?.connected, 5000, 'board reconnected after boot');
+    await waitFor(() => !!board.conn.client?.connected, 5000, 'board reconnected after boot');
     const bootToConnectMs = Date.now() - tBoot;
     board.db.set(Config, { n: 42 });
-    await within(() => obs.config()?.n === 42, 5000, 'config after the power cycle');
+    await waitFor(() => obs.config()?.n === 42, 5000, 'config after the power cycle');
     const convergenceMs = Date.now() - tBoot;
     let m = 0;
     for (let i = 0; i < 10; i++) board.db.set(Reading, { v: 1000 + ++m });
-    await within(() => obs.got[obs.got.length - 1] === 1000 + m, 5000, 'readings after boot');
+    await waitFor(() => obs.got[obs.got.length - 1] === 1000 + m, 5000, 'readings after boot');
     // Before the cut: n values; after: m. The observer's gap tracker restarts when the sequence goes
     // backwards, so values lost in RAM at power-off are NOT counted anywhere.
     const before = obs.got.filter((v) => v < 1000).length;
     const uncounted = n - before;
+    // The board's own counters at the cut account for every value the observer never saw.
+    const ring = ringResult(n + m, obs.got.length, { ringOverwrite: overwrittenAtCut, offlineQueueDrop: queueDropsAtCut, inTransit: obs.gaps(), lostAtPowerOff: queuedAtCut });
     recordScenario('board-power-cycle', {
       title: 'Board power-cycled (Storage-backed SingleLatest)', fault: 'power-cycle', path: 'board↔broker', broker: 'aedes',
       single_latest: { convergenceMs, boundMs: 5000, converged: true },
-      spmc_ring: { ...ringResult(n + m, obs.got.length, { ringOverwrite: 0, offlineQueueDrop: 0, inTransit: obs.gaps() }), accounted: obs.got.length + obs.gaps() === n + m },
+      spmc_ring: ring,
       memory: { queuedAtPowerOff: queuedAtCut },
-      figures: { restoredFromStorage: 'board.config', bootToConnectMs, producedBeforeCut, producedDuringOutage: n - producedBeforeCut, lostAtPowerOffUncounted: uncounted, simulatedBoard: 'Node-side core db + core MQTT client (bridge/sim not available)' },
+      figures: { restoredFromStorage: 'board.config', bootToConnectMs, producedBeforeCut, producedDuringOutage: n - producedBeforeCut, lostAtPowerOffUncounted: uncounted, simulatedBoard: 'Node-side core db + core MQTT client' },
       notes: ['Ring values held in RAM (offline queue) when power is cut are lost without a gap count: the record sequence restarts at 1 on boot and the receiver treats a backwards sequence as a restart.'],
       passed: true, durationMs: Date.now() - t0,
     });
     expect(uncounted).to.be.greaterThan(0);
+    expect(ring.accounted, `received ${obs.got.length} + gaps ${JSON.stringify(ring.gaps)} = produced ${n + m}`).to.equal(true);
     void BoardCmd;
   });
 });

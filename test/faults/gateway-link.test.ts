@@ -7,7 +7,7 @@
 import { recordScenario } from './results.js';
 import { runScenario, type Fault } from './scenario.js';
 import { expect } from 'chai';
-import { prng, sleep, startRig, within, type BrokerKind, type Rig } from './rig.js';
+import { prng, sleep, startRig, waitFor, type BrokerKind, type Rig } from './rig.js';
 
 const partition: Fault = {
   start: (r) => r.proxy!.partition(),
@@ -68,7 +68,7 @@ for (const kind of ['aedes', 'mosquitto'] as BrokerKind[]) {
       await rig.op.publishAsync('aimdb/pico/actuator/cmd/set', JSON.stringify({ open: true, n: 1 }), { qos: 1 });
       await sleep(500);
       rig.proxy!.heal();
-      await within(() => rig!.dev.executed.length === 1, 8000, 'the command at the device');
+      await waitFor(() => rig!.dev.executed.length === 1, 8000, 'the command at the device');
       await sleep(500);
       expect(rig.dev.executed.map((c: any) => c.n)).to.deep.equal([1]);
     });

@@ -48,6 +48,9 @@ export interface RingResult {
     inTransit: number;
     /** Dropped by the sender because the receiver's connection was backed up (AimX high-water mark). */
     sendBufferFull?: number;
+    /** Held in the sender's RAM (its link's offline queue) when its power was cut, as the sender's link
+     *  counters showed at the cut: no receiver can count these (the sequence restarts at boot). */
+    lostAtPowerOff?: number;
   };
   /** received + sum(gaps) === produced. */
   accounted: boolean;
@@ -109,7 +112,7 @@ export function recordScenario(id: string, result: ScenarioResult): void {
 
 /** Builds a ring result and its `accounted` flag. */
 export function ringResult(produced: number, received: number, gaps: RingResult['gaps'], corrupted?: number): RingResult {
-  const r: RingResult = { produced, received, gaps, accounted: received + gaps.ringOverwrite + gaps.offlineQueueDrop + gaps.inTransit + (gaps.sendBufferFull ?? 0) === produced };
+  const r: RingResult = { produced, received, gaps, accounted: received + gaps.ringOverwrite + gaps.offlineQueueDrop + gaps.inTransit + (gaps.sendBufferFull ?? 0) + (gaps.lostAtPowerOff ?? 0) === produced };
   if (corrupted !== undefined) r.corrupted = corrupted;
   return r;
 }

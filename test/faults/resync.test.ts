@@ -4,7 +4,7 @@
  * `resync_ms` (default 1000 ms), so the twin converges within that bound.
  */
 import { expect } from 'chai';
-import { St, sleep, startRig, within, type Rig, type State } from './rig.js';
+import { St, sleep, startRig, waitFor, type Rig, type State } from './rig.js';
 
 describe('faults: SingleLatest re-sync over a lossy serial line', function () {
   this.timeout(20000);
@@ -19,7 +19,7 @@ describe('faults: SingleLatest re-sync over a lossy serial line', function () {
     rig = await startRig({ broker: 'aedes', proxy: false });
     const twin = () => rig!.gw.db!.peek({ name: 'pico.actuator.state', type: 'twin:state' }) as (State & { n: number }) | undefined;
     rig.dev.db.set(St, { open: false, n: 1 } as State);
-    await within(() => twin()?.n === 1, 3000, 'first state at the twin');
+    await waitFor(() => twin()?.n === 1, 3000, 'first state at the twin');
     // One frame lost on the line (truncated), then a clean line again and a quiet device.
     rig.line.setNoise({ bitFlip: 0, truncate: 1, garbage: 0 });
     rig.dev.db.set(St, { open: true, n: 2 } as State);

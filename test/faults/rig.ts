@@ -38,17 +38,8 @@ export function prng(seed: number): () => number {
   };
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Polls `cond` every 5 ms; resolves with the time it took, rejects after `ms`. */
-export async function within(cond: () => boolean, ms: number, what: string): Promise<number> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(5);
-  }
-  return Date.now() - t0;
-}
+import { sleep, waitFor } from '../support/wait.js';
+export { sleep, waitFor };
 
 /** Line noise applied to what the device writes (each write is one COBS frame). */
 export interface LineNoise {

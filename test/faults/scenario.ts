@@ -12,7 +12,7 @@
  * Returns the measured figures (recorded in artifacts/guarantees.json by the caller).
  */
 import { expect } from 'chai';
-import { gatewayRing, sleep, within, Pos, St, type Rig, type State } from './rig.js';
+import { gatewayRing, sleep, waitFor, Pos, St, type Rig, type State } from './rig.js';
 import { ringResult, type ScenarioResult } from './results.js';
 
 export interface Fault {
@@ -49,10 +49,10 @@ export async function runScenario(rig: Rig, fault: Fault, o: ScenarioOptions): P
   // 1. warm-up
   setState();
   for (let i = 0; i < 10; i++) produce();
-  await within(() => rx.got.length === 10, 5000, 'warm-up values at the receiver');
-  await within(() => (rx.state() as any)?.n === stateN, 5000, 'warm-up state');
+  await waitFor(() => rx.got.length === 10, 5000, 'warm-up values at the receiver');
+  await waitFor(() => (rx.state() as any)?.n === stateN, 5000, 'warm-up state');
   command();
-  await within(() => dev.executed.length === 1, 5000, 'warm-up command');
+  await waitFor(() => dev.executed.length === 1, 5000, 'warm-up command');
 
   // 2. the fault, under load
   let maxQueue = 0;
@@ -86,7 +86,7 @@ export async function runScenario(rig: Rig, fault: Fault, o: ScenarioOptions): P
   // 3. convergence
   let converged = true;
   try {
-    await within(() => (rx.state() as any)?.n === finalState, o.latestBoundMs, 'SingleLatest convergence');
+    await waitFor(() => (rx.state() as any)?.n === finalState, o.latestBoundMs, 'SingleLatest convergence');
   } catch {
     converged = false;
   }
@@ -97,7 +97,7 @@ export async function runScenario(rig: Rig, fault: Fault, o: ScenarioOptions): P
   const afterCmd = command();
   let latestDelivered = true;
   try {
-    await within(() => dev.executed.some((c: any) => c.n === afterCmd), 8000, 'command issued after recovery');
+    await waitFor(() => dev.executed.some((c: any) => c.n === afterCmd), 8000, 'command issued after recovery');
   } catch {
     latestDelivered = false;
   }
@@ -108,7 +108,7 @@ export async function runScenario(rig: Rig, fault: Fault, o: ScenarioOptions): P
     produce();
     await sleep(2);
   }
-  await within(() => rx.got.length > 0 && rx.got[rx.got.length - 1] === n, 8000, `last ring value ${n} at the receiver`);
+  await waitFor(() => rx.got.length > 0 && rx.got[rx.got.length - 1] === n, 8000, `last ring value ${n} at the receiver`);
   await sleep(100);
   clearInterval(sampler);
 

@@ -11,7 +11,7 @@ import { checkConfig } from '../../bridge/gateway/config.js';
 import { Gateway } from '../../bridge/gateway/gateway.js';
 import { recordScenario, ringResult } from './results.js';
 import { startFaultProxy, type FaultProxy } from './proxy.js';
-import { deviceDb, noisyLine, sleep, startBroker, within, Pos, type BrokerCtl, cleanupStack } from './rig.js';
+import { deviceDb, noisyLine, sleep, startBroker, waitFor, Pos, type BrokerCtl, cleanupStack } from './rig.js';
 
 describe('faults: slow subscriber', function () {
   this.timeout(30000);

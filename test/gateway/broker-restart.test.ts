@@ -11,7 +11,7 @@ import mqtt from 'mqtt';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../bridge/gateway/broker.js';
 import { checkConfig } from '../../bridge/gateway/config.js';
 import { Gateway } from '../../bridge/gateway/gateway.js';
-import { Pos, St, device, simulatedLine, until, type Position, type State } from './support.js';
+import { Pos, St, device, simulatedLine, waitFor, type Position, type State } from './support.js';
 
 const RxPos = key<Position>('rx.position', 'Position');
 const RxState = key<State>('rx.state', 'State');
@@ -73,7 +73,7 @@ describe('gateway: broker restarted mid-stream', function () {
   it('converges, counts every lost ring value, and resubscribes', async () => {
     await new Promise((r) => setTimeout(r, 300));
     for (let i = 1; i <= 10; i++) dev.db.set(Pos, { mm: i });
-    await until(() => rx.got.length === 10, 5000, 'first 10 values');
+    await waitFor(() => rx.got.length === 10, 5000, 'first 10 values');
 
     const port = broker.port;
     await broker.close();
@@ -85,7 +85,7 @@ describe('gateway: broker restarted mid-stream', function () {
     await gw.ready(15000);
     await new Promise((r) => setTimeout(r, 1500));
     for (let i = 61; i <= 70; i++) dev.db.set(Pos, { mm: i });
-    await until(() => rx.got[rx.got.length - 1] === 70, 15000, 'value 70 after the restart');
+    await waitFor(() => rx.got[rx.got.length - 1] === 70, 15000, 'value 70 after the restart');
 
     // Every value 1..70 is either received or counted as a gap by the receiving link.
     const m = rx.inLink();
@@ -97,12 +97,12 @@ describe('gateway: broker restarted mid-stream', function () {
     expect(m.gaps).to.be.at.least(out.dropped);
 
     // SingleLatest converged: the state changed during the outage is there after it.
-    await until(() => (rx.db.peek(RxState) as State | undefined)?.open === true, 5000, 'state to converge');
+    await waitFor(() => (rx.db.peek(RxState) as State | undefined)?.open === true, 5000, 'state to converge');
 
     // Subscriptions came back: a command published now reaches the device.
     const op = await mqtt.connectAsync(broker.url, { clientId: 'operator' });
     await op.publishAsync('aimdb/pico/actuator/cmd/set', JSON.stringify({ open: false }), { qos: 1 });
-    await until(() => dev.commands.length === 1, 8000, 'command after restart');
+    await waitFor(() => dev.commands.length === 1, 8000, 'command after restart');
     await op.endAsync();
     expect(dev.db.peek(St)).to.deep.equal({ open: false });
   });

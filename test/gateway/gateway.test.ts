@@ -9,7 +9,7 @@ import { envelopeLength } from '../../core/mqtt/index.js';
 import { connectAimx } from '../../bridge/aimx/index.js';
 import { checkConfig } from '../../bridge/gateway/config.js';
 import { Gateway } from '../../bridge/gateway/gateway.js';
-import { Pos, St, device, simulatedLine, until } from './support.js';
+import { Pos, St, device, simulatedLine, waitFor } from './support.js';
 
 function strip(payload: Buffer): string {
   const n = envelopeLength(payload, [0]);
@@ -61,7 +61,7 @@ describe('gateway', function () {
     await sub.subscribeAsync('aimdb/pico/#', { qos: 1 });
     for (let i = 1; i <= 5; i++) dev.db.set(Pos, { mm: i * 10 });
     dev.db.set(St, { open: false });
-    await until(() => got.filter((g) => g.topic === 'aimdb/pico/actuator/position').length === 5 && got.some((g) => g.topic === 'aimdb/pico/actuator/state'), 5000, 'mqtt messages');
+    await waitFor(() => got.filter((g) => g.topic === 'aimdb/pico/actuator/position').length === 5 && got.some((g) => g.topic === 'aimdb/pico/actuator/state'), 5000, 'mqtt messages');
     expect(got.filter((g) => g.topic === 'aimdb/pico/actuator/position').map((g) => g.payload)).to.deep.equal(['{"mm":10}', '{"mm":20}', '{"mm":30}', '{"mm":40}', '{"mm":50}']);
     const status = got.find((g) => g.topic === 'aimdb/pico/status');
     expect(status && JSON.parse(status.payload)).to.deep.include({ device: 'pico', state: 'online', records: 3 });
@@ -69,19 +69,19 @@ describe('gateway', function () {
 
   it('publishes SingleLatest state retained, so a late subscriber gets the current value', async () => {
     dev.db.set(St, { open: true });
-    await until(() => gw.db!.records().find((r) => r.key === 'pico.actuator.state')!.links.some((l) => l.direction === 'out' && l.metrics.sent > 0), 5000, 'state published');
+    await waitFor(() => gw.db!.records().find((r) => r.key === 'pico.actuator.state')!.links.some((l) => l.direction === 'out' && l.metrics.sent > 0), 5000, 'state published');
     sub = await mqtt.connectAsync(gw.endpoints().mqtt, { clientId: 'late' });
     const got: Array<{ payload: string; retain: boolean }> = [];
     sub.on('message', (_t, payload, packet) => got.push({ payload: strip(payload), retain: packet.retain }));
     await sub.subscribeAsync('aimdb/pico/actuator/state');
-    await until(() => got.length > 0, 3000, 'retained state');
+    await waitFor(() => got.length > 0, 3000, 'retained state');
     expect(got[0]).to.deep.equal({ payload: '{"open":true}', retain: true });
   });
 
   it('routes a command from MQTT to the device Mailbox, once', async () => {
     sub = await mqtt.connectAsync(gw.endpoints().mqtt, { clientId: 'operator' });
     await sub.publishAsync('aimdb/pico/actuator/cmd/set', JSON.stringify({ open: true }), { qos: 1 });
-    await until(() => dev.commands.length === 1, 5000, 'command at the device');
+    await waitFor(() => dev.commands.length === 1, 5000, 'command at the device');
     await new Promise((r) => setTimeout(r, 200));
     expect(dev.commands).to.deep.equal([{ open: true }]);
     expect(dev.db.peek(St)).to.deep.equal({ open: true });
@@ -91,7 +91,7 @@ describe('gateway', function () {
     sub = await mqtt.connectAsync(gw.endpoints().mqtt, { clientId: 'bad' });
     await sub.publishAsync('aimdb/pico/actuator/cmd/set', '{not json', { qos: 1 });
     await sub.publishAsync('aimdb/pico/actuator/cmd/set', JSON.stringify({ open: false }), { qos: 1 });
-    await until(() => dev.commands.length === 1, 5000, 'the good command');
+    await waitFor(() => dev.commands.length === 1, 5000, 'the good command');
     const link = gw.db!.records().find((r) => r.key === 'pico.actuator.cmd.set')!.links.find((l) => l.direction === 'in')!;
     expect(link.metrics.decodeErrors).to.equal(1);
     expect(dev.commands).to.deep.equal([{ open: false }]);
@@ -102,7 +102,7 @@ describe('gateway', function () {
     const rows = await conn.listRecords();
     expect(rows.map((r: { record_key: string }) => r.record_key)).to.include.members(['pico.actuator.position', 'pico.actuator.cmd.set']);
     await conn.setRecord('pico.actuator.cmd.set', { open: true });
-    await until(() => dev.commands.length === 1, 5000, 'remote write at the device');
+    await waitFor(() => dev.commands.length === 1, 5000, 'remote write at the device');
     await conn.close();
   });
 });

@@ -8,7 +8,7 @@ import { checkConfig } from '../../bridge/gateway/config.js';
 import { Gateway } from '../../bridge/gateway/gateway.js';
 import type { MessageConn } from '../../bridge/aimx/index.js';
 import { startMosquitto, type TestBroker } from '../mqtt/helpers.js';
-import { Pos, St, device, simulatedLine, until } from './support.js';
+import { Pos, St, device, simulatedLine, waitFor } from './support.js';
 
 describe('gateway interoperability and faults', function () {
   this.timeout(30000);
@@ -49,9 +49,9 @@ describe('gateway interoperability and faults', function () {
         // -N: no newline after a payload; each message starts with its topic.
         lines.splice(0, lines.length, ...buf.split(/(?=aimdb\/)/));
       });
-      await until(() => lines.some((l) => l.startsWith('aimdb/pico/actuator/state ')), 5000, 'retained state at mosquitto_sub');
+      await waitFor(() => lines.some((l) => l.startsWith('aimdb/pico/actuator/state ')), 5000, 'retained state at mosquitto_sub');
       for (let i = 1; i <= 3; i++) dev.db.set(Pos, { mm: i });
-      await until(() => lines.filter((l) => l.startsWith('aimdb/pico/actuator/position ')).length === 3, 5000, 'ring values at mosquitto_sub');
+      await waitFor(() => lines.filter((l) => l.startsWith('aimdb/pico/actuator/position ')).length === 3, 5000, 'ring values at mosquitto_sub');
       expect(lines.find((l) => l.startsWith('aimdb/pico/actuator/state '))).to.equal('aimdb/pico/actuator/state {"open":true}');
       // Ring values carry the sequence envelope (0x1E seq 0x1F) ahead of the JSON text.
       expect(lines.filter((l) => l.startsWith('aimdb/pico/actuator/position ')).map((l) => l.replace(/[\x1e][0-9]+[\x1f]/, ''))).to.deep.equal([
@@ -97,32 +97,32 @@ describe('gateway interoperability and faults', function () {
     it('rejects garbage on the line, resynchronises, and keeps the values flowing', async () => {
       const got = twinValues();
       dev.db.set(Pos, { mm: 1 });
-      await until(() => got.length === 1, 3000, 'first value');
+      await waitFor(() => got.length === 1, 3000, 'first value');
       // Noise as the gateway's UART would see it: random bytes, a bogus frame, a half frame.
       line.gatewayEnd.inject(Uint8Array.from([0x13, 0x37, 0xff, 0x00, 0x05, 0x7b, 0x22, 0x00, 0x02, 0x01]));
       line.gatewayEnd.inject(Uint8Array.from(Array.from({ length: 300 }, (_, i) => (i * 7 + 1) & 0xff)));
       line.gatewayEnd.inject(Uint8Array.from([0x00]));
       dev.db.set(Pos, { mm: 2 });
       dev.db.set(Pos, { mm: 3 });
-      await until(() => got.length === 3, 3000, 'values after the noise');
+      await waitFor(() => got.length === 3, 3000, 'values after the noise');
       expect(got).to.deep.equal([1, 2, 3]);
       expect(gw.sessions.get('pico')!.state).to.equal('online');
     });
 
     it('goes offline when the port disappears and mirrors again when it comes back', async () => {
       const status = () => gw.db!.peek({ name: 'pico.$status', type: 'twin:status' }) as { state: string; reconnects: number } | undefined;
-      await until(() => status()?.state === 'online', 3000, 'online status');
+      await waitFor(() => status()?.state === 'online', 3000, 'online status');
       present = false;
       line.deviceEnd.open({ onData() {} }).close();
-      await until(() => status()?.state !== 'online', 3000, 'offline status');
+      await waitFor(() => status()?.state !== 'online', 3000, 'offline status');
       await new Promise((r) => setTimeout(r, 300));
       line = simulatedLine(dev.db);
       present = true;
-      await until(() => status()?.state === 'online', 5000, 'back online');
+      await waitFor(() => status()?.state === 'online', 5000, 'back online');
       expect(status()!.reconnects).to.equal(1);
       const got = twinValues();
       dev.db.set(Pos, { mm: 42 });
-      await until(() => got.includes(42), 3000, 'values after the reconnect');
+      await waitFor(() => got.includes(42), 3000, 'values after the reconnect');
       expect(gw.builds).to.equal(1);
     });
   });

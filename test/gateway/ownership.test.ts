@@ -7,7 +7,7 @@ import mqtt from 'mqtt';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../bridge/gateway/broker.js';
 import { checkConfig } from '../../bridge/gateway/config.js';
 import { Gateway } from '../../bridge/gateway/gateway.js';
-import { Pos, device, simulatedLine, until } from './support.js';
+import { Pos, device, simulatedLine, waitFor } from './support.js';
 
 async function edge(node: string, url: string, dev: ReturnType<typeof device>): Promise<Gateway> {
   const line = simulatedLine(dev.db);
@@ -41,7 +41,7 @@ describe('gateway ownership claims', function () {
     await new Promise((r) => setTimeout(r, 20));
     gws.push(await edge('edge-b', broker.url, devs[1]));
     const [a, b] = gws;
-    await until(() => a.ownership!.conflicts.length > 0 && b.ownership!.conflicts.length > 0, 5000, 'both to detect the conflict');
+    await waitFor(() => a.ownership!.conflicts.length > 0 && b.ownership!.conflicts.length > 0, 5000, 'both to detect the conflict');
     expect(a.ownership!.conflicts.map((c) => `${c.topic} owner=${c.owner}`)).to.include('aimdb/pico/actuator/position owner=edge-a');
     expect(b.ownership!.refusedTopics()).to.include('aimdb/pico/actuator/position');
     expect(a.ownership!.refusedTopics()).to.deep.equal([]);
@@ -53,7 +53,7 @@ describe('gateway ownership claims', function () {
     await sub.subscribeAsync('aimdb/pico/actuator/position', { qos: 1 });
     devs[1].db.set(Pos, { mm: 222 });
     devs[0].db.set(Pos, { mm: 111 });
-    await until(() => got.length >= 1, 3000, 'owner value');
+    await waitFor(() => got.length >= 1, 3000, 'owner value');
     await new Promise((r) => setTimeout(r, 300));
     expect(got).to.deep.equal(['{"mm":111}']);
     expect(b.ownership!.refusedValues).to.equal(1);
@@ -61,9 +61,9 @@ describe('gateway ownership claims', function () {
     // The owner stops cleanly: its claims are released and the other node produces again.
     await a.stop();
     gws.shift();
-    await until(() => b.ownership!.refusedTopics().length === 0, 5000, 'takeover after release');
+    await waitFor(() => b.ownership!.refusedTopics().length === 0, 5000, 'takeover after release');
     devs[1].db.set(Pos, { mm: 333 });
-    await until(() => got.includes('{"mm":333}'), 3000, 'value from the new owner');
+    await waitFor(() => got.includes('{"mm":333}'), 3000, 'value from the new owner');
     await sub.endAsync();
   });
 
@@ -73,11 +73,11 @@ describe('gateway ownership claims', function () {
     await new Promise((r) => setTimeout(r, 20));
     gws.push(await edge('edge-b', broker.url, devs[1]));
     const b = gws[1];
-    await until(() => b.ownership!.refusedTopics().length > 0, 5000, 'refusal');
+    await waitFor(() => b.ownership!.refusedTopics().length > 0, 5000, 'refusal');
     // Kill edge-a's claims connection without a clean disconnect: the broker publishes its will.
     (gws[0].ownership as unknown as { client: mqtt.MqttClient }).client.stream.destroy();
     (gws[0].ownership as unknown as { client: mqtt.MqttClient }).client.options.reconnectPeriod = 0;
-    await until(() => b.ownership!.refusedTopics().length === 0, 5000, 'release by the will');
+    await waitFor(() => b.ownership!.refusedTopics().length === 0, 5000, 'release by the will');
   });
 
   it('ignores claims dated before 2024 or in the future, and claims made on another node\'s topic', async () => {
@@ -91,7 +91,7 @@ describe('gateway ownership claims', function () {
     await m.publishAsync('aimdb/$owners/mallory3', JSON.stringify({ node: 'edge-a', since: Date.UTC(2024, 5, 1), topics, refused: [] }), { retain: true, qos: 1 });
     // A well-formed earlier claim by a real node is honoured (the control: without it, the test proves nothing).
     await m.publishAsync('aimdb/$owners/edge-z', JSON.stringify({ node: 'edge-z', since: Date.UTC(2024, 5, 1), topics: { 'aimdb/pico/actuator/state': 'x' }, refused: [] }), { retain: true, qos: 1 });
-    await until(() => a.ownership!.refusedTopics().length > 0, 5000, 'the control claim honoured');
+    await waitFor(() => a.ownership!.refusedTopics().length > 0, 5000, 'the control claim honoured');
     await new Promise((r) => setTimeout(r, 300));
     expect(a.ownership!.refusedTopics()).to.deep.equal(['aimdb/pico/actuator/state']);
     for (const n of ['mallory', 'mallory2', 'mallory3', 'edge-z']) await m.publishAsync('aimdb/$owners/' + n, Buffer.alloc(0), { retain: true, qos: 1 });

@@ -44,11 +44,4 @@ export function simulatedLine(db: Database) {
   return simLine(db, 'pico');
 }
 
-/** Polls `cond` every 10 ms until it holds or `ms` pass. */
-export async function until(cond: () => boolean, ms = 4000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { waitFor } from '../support/wait.js';

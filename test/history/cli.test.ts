@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { checkConfig } from '../../bridge/gateway/config.js';
 import { Gateway } from '../../bridge/gateway/gateway.js';
-import { device, Pos, simulatedLine, until } from '../gateway/support.js';
+import { device, Pos, simulatedLine, waitFor } from '../gateway/support.js';
 
 const BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'aimdb.mjs');
 
@@ -44,7 +44,7 @@ describe('aimdb record query (child process)', function () {
     await gw.ready();
     url = gw.endpoints().aimx[0];
     for (let i = 1; i <= 4; i++) dev.db.set(Pos, { mm: i * 11 });
-    await until(() => gw.history!.stats.stored >= 4, 5000, 'stored');
+    await waitFor(() => gw.history!.stats.stored >= 4, 5000, 'stored');
   });
 
   after(async () => {

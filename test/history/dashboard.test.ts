@@ -10,7 +10,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { connectAimx } from '../../bridge/aimx/index.js';
 import { checkConfig } from '../../bridge/gateway/config.js';
 import { Gateway } from '../../bridge/gateway/gateway.js';
-import { device, Pos, simulatedLine, until } from '../gateway/support.js';
+import { device, Pos, simulatedLine, waitFor } from '../gateway/support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -46,7 +46,7 @@ describe('dashboard history (headless Chromium)', function () {
     await gw.start();
     await gw.ready();
     for (let i = 0; i < 40; i++) dev.db.set(Pos, { mm: 100 + 10 * Math.sin(i / 4) });
-    await until(() => gw.history!.stats.stored >= 40, 5000, 'stored');
+    await waitFor(() => gw.history!.stats.stored >= 40, 5000, 'stored');
   });
 
   after(async () => {

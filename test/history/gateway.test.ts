@@ -13,7 +13,7 @@ import { connectAimx } from '../../bridge/aimx/index.js';
 import { checkConfig } from '../../bridge/gateway/config.js';
 import { Gateway } from '../../bridge/gateway/gateway.js';
 import { HistoryStore, historyQueryHandler, type QueryReply } from '../../bridge/history/index.js';
-import { device, Pos, simulatedLine, St, until } from '../gateway/support.js';
+import { device, Pos, simulatedLine, St, waitFor } from '../gateway/support.js';
 
 const CHILD = path.join(import.meta.dirname, 'gateway-child.ts');
 
@@ -55,7 +55,7 @@ describe('gateway history', function () {
     it('keeps the matching twins (rings and SingleLatest; never a command mailbox) and answers record.query', async () => {
       for (let i = 1; i <= 5; i++) dev.db.set(Pos, { mm: i });
       dev.db.set(St, { open: true });
-      await until(() => gw.history!.stats.stored >= 6, 5000, 'stored');
+      await waitFor(() => gw.history!.stats.stored >= 6, 5000, 'stored');
       const r = await new Promise<QueryReply>((res, rej) => historyQueryHandler(gw.history!)({ name: 'pico.#', limit: 10 }, (e, v) => (e ? rej(new Error(e)) : res(v as QueryReply))));
       expect(r.records.filter((x) => x.topic === 'pico.actuator.position').map((x) => x.payload)).to.deep.equal([1, 2, 3, 4, 5].map((mm) => ({ mm })));
       expect(r.records.filter((x) => x.topic === 'pico.actuator.state').map((x) => x.payload)).to.deep.equal([{ open: true }]);
@@ -66,7 +66,7 @@ describe('gateway history', function () {
 
     it('answers record.query over AimX (TCP) with the store', async function () {
       for (let i = 1; i <= 3; i++) dev.db.set(Pos, { mm: i * 100 });
-      await until(() => gw.history!.stats.stored >= 3, 5000, 'stored');
+      await waitFor(() => gw.history!.stats.stored >= 3, 5000, 'stored');
       const c = await connectAimx(gw.endpoints().aimx[0], { client: 'test' });
       try {
         let reply: QueryReply;
@@ -101,7 +101,7 @@ describe('gateway history', function () {
       });
       await sub.subscribeAsync('aimdb/pico/actuator/position', { qos: 1 });
       for (let i = 1; i <= 20; i++) dev.db.set(Pos, { mm: i });
-      await until(() => got.length === 20, 5000, 'bridged messages');
+      await waitFor(() => got.length === 20, 5000, 'bridged messages');
       expect(gw.history!.open).to.equal(false);
       expect(gw.history!.lastError).to.match(/not a usable SQLite database/);
       expect(gw.history!.stats.accepted).to.be.at.least(20);
@@ -131,7 +131,7 @@ describe('gateway history', function () {
     });
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     try {
-      await until(() => broker !== '', 30000, 'child gateway start: ' + stderr);
+      await waitFor(() => broker !== '', 30000, 'child gateway start: ' + stderr);
       const pub = await mqtt.connectAsync(broker, { clientId: 'publisher' });
       // Publish until a good number of batches are acknowledged, then kill without warning while
       // values are still flowing (some are in memory or in flight: those may be lost).
@@ -139,7 +139,7 @@ describe('gateway history', function () {
       const timer = setInterval(() => {
         for (let k = 0; k < 20; k++) void pub.publishAsync('test/counter', JSON.stringify({ n: n++ }), { qos: 0 }).catch(() => {});
       }, 5);
-      await until(() => batches >= 10 && acked.size >= 300, 20000, 'acknowledged batches');
+      await waitFor(() => batches >= 10 && acked.size >= 300, 20000, 'acknowledged batches');
       child.kill('SIGKILL');
       await exited;
       clearInterval(timer);

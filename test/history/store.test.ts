@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { checkHistoryConfig, HistoryStore, historyQueryHandler, type HistoryConfig } from '../../bridge/history/index.js';
-import { until } from '../gateway/support.js';
+import { waitFor } from '../gateway/support.js';
 
 function config(dir: string, over: Partial<HistoryConfig> & { raw?: Record<string, unknown> } = {}): HistoryConfig {
   const problems: string[] = [];
@@ -47,7 +47,7 @@ describe('bridge/history store (SQLite)', function () {
     await s.start();
     expect(s.open).to.equal(true);
     for (let i = 0; i < 50; i++) s.add('dev.temp', { n: i });
-    await until(() => s.stats.stored === 50, 5000, 'stored');
+    await waitFor(() => s.stats.stored === 50, 5000, 'stored');
     expect(acked).to.have.length(50);
     expect(s.stats).to.include({ accepted: 50, stored: 50, dropped: 0, rows: 50 });
     // An independent reader sees every acknowledged row, and the file is in WAL mode.
@@ -65,7 +65,7 @@ describe('bridge/history store (SQLite)', function () {
       s.add('esp32.climate.hum', { v: 50 + i });
       s.add('pico.actuator.state', { open: i % 2 === 0 });
     }
-    await until(() => s.stats.stored === 15);
+    await waitFor(() => s.stats.stored === 15);
     const r = s.query({ name: 'esp32.climate.*', limit: 2 });
     expect(r.total).to.equal(4);
     expect(Object.keys(r)).to.deep.equal(['records', 'total']);
@@ -93,7 +93,7 @@ describe('bridge/history store (SQLite)', function () {
   it('cuts a reply to the frame budget, dropping the oldest rows first', async () => {
     const s = await open(config(dir));
     for (let i = 0; i < 400; i++) s.add('big.record', { i, pad: 'x'.repeat(200) });
-    await until(() => s.stats.stored === 400);
+    await waitFor(() => s.stats.stored === 400);
     const r = s.query({ name: 'big.record', limit: 400 }, 16 * 1024);
     expect(r.truncated).to.equal(true);
     expect(JSON.stringify(r).length).to.be.at.most(16 * 1024);
@@ -107,7 +107,7 @@ describe('bridge/history store (SQLite)', function () {
     const sizes: number[] = [];
     for (let round = 0; round < 8; round++) {
       for (let i = 0; i < 500; i++) s.add(`r.${i % 4}`, { round, i, pad });
-      await until(() => s.stats.pending === 0 && s.stats.stored === (round + 1) * 500, 10000, 'round stored');
+      await waitFor(() => s.stats.pending === 0 && s.stats.stored === (round + 1) * 500, 10000, 'round stored');
       const db = new Database(s.config.path, { readonly: true });
       const total = (db.prepare('SELECT count(*) AS n FROM history').get() as { n: number }).n;
       const perRecord = db.prepare('SELECT rid, count(*) AS n FROM history GROUP BY rid').all() as Array<{ n: number }>;
@@ -130,12 +130,12 @@ describe('bridge/history store (SQLite)', function () {
   it('forgets rows older than max_age while running', async () => {
     const s = await open(config(dir, { max_age_ms: 300 }));
     for (let i = 0; i < 20; i++) s.add('old.one', { i });
-    await until(() => s.stats.stored === 20);
+    await waitFor(() => s.stats.stored === 20);
     const db = new Database(s.config.path, { readonly: true });
     const count = () => (db.prepare('SELECT count(*) AS n FROM history').get() as { n: number }).n;
     expect(count()).to.equal(20);
     // No new row arrives: the writer's periodic sweep removes them (about once a second).
-    await until(() => count() === 0, 5000, 'age retention');
+    await waitFor(() => count() === 0, 5000, 'age retention');
     db.close();
     expect(s.query({ name: '#', limit: 100 }).total).to.equal(0);
   });
@@ -159,17 +159,17 @@ describe('bridge/history store (SQLite)', function () {
   it('reports a locked file, drops the batches it cannot write, and resumes when the lock goes', async () => {
     const s = await open(config(dir), { busyMs: 100 });
     s.add('dev.temp', { i: -1 });
-    await until(() => s.stats.stored === 1);
+    await waitFor(() => s.stats.stored === 1);
     const other = new Database(s.config.path, { timeout: 100 });
     other.exec('BEGIN EXCLUSIVE');
     for (let i = 0; i < 10; i++) s.add('dev.temp', { i });
-    await until(() => s.stats.dropped === 10, 5000, 'locked batch dropped');
+    await waitFor(() => s.stats.dropped === 10, 5000, 'locked batch dropped');
     expect(s.lastError).to.match(/locked by another connection \(SQLITE_BUSY/);
     expect(logs.some((l) => l.startsWith('error history write failed'))).to.equal(true);
     other.exec('ROLLBACK');
     other.close();
     for (let i = 10; i < 15; i++) s.add('dev.temp', { i });
-    await until(() => s.stats.stored === 6, 5000, 'writes resume');
+    await waitFor(() => s.stats.stored === 6, 5000, 'writes resume');
     expect(s.query({ name: 'dev.temp', limit: 100 }).records.map((r) => (r.payload as { i: number }).i)).to.deep.equal([-1, 10, 11, 12, 13, 14]);
   });
 });

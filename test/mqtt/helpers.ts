@@ -146,18 +146,8 @@ export async function startMosquitto(extraConf = '', files: { [name: string]: st
   };
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((res) => setTimeout(res, ms));
-}
-
-/** Polls `cond` every 10 ms until true, or fails after `timeoutMs`. */
-export async function waitFor(cond: () => boolean, timeoutMs = 5000, what: string | (() => string) = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting for ' + (typeof what === 'function' ? what() : what));
-    await sleep(10);
-  }
-}
+import { sleep, waitFor } from '../support/wait.js';
+export { sleep, waitFor };
 
 /** A real-time adapter over Node timers, with every log line kept. */
 export function nodeTestAdapter(lines: string[] = []): RuntimeAdapter {

@@ -20,7 +20,7 @@ import { nodeMqttConnector } from '../../bridge/mqtt/index.js';
 import { checkConfig } from '../../bridge/gateway/config.js';
 import { Gateway } from '../../bridge/gateway/gateway.js';
 import { startFaultProxy } from '../faults/proxy.js';
-import { deviceDb, noisyLine, sleep, startBroker, within, Pos } from '../faults/rig.js';
+import { deviceDb, noisyLine, sleep, startBroker, waitFor, Pos } from '../faults/rig.js';
 
 const SECONDS = Number(process.env.SOAK_SECONDS) || 60;
 const MAX_SLOPE = Number(process.env.SOAK_MAX_SLOPE_MB_MIN) || 3;
@@ -112,7 +112,7 @@ async function main(): Promise<number> {
   };
   // Warm-up: the receiver's gap tracker needs a first value per topic.
   produce();
-  await within(() => DEVICES.every((d) => got[d] === PER_TICK), 5000, 'warm-up');
+  await waitFor(() => DEVICES.every((d) => got[d] === PER_TICK), 5000, 'warm-up');
 
   const heapT: number[] = [];
   const heapY: number[] = [];
@@ -170,7 +170,7 @@ async function main(): Promise<number> {
   await sleep(500);
   produce();
   try {
-    await within(() => devs.every((d) => last[d.name] === d.n), 20000, 'the tail values');
+    await waitFor(() => devs.every((d) => last[d.name] === d.n), 20000, 'the tail values');
   } catch (e) {
     violations.push((e as Error).message);
   }

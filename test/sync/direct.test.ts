@@ -56,7 +56,7 @@ describe('direct API (database.ts)', () => {
       db.tryGet(K);
       for (let i = 1; i <= 10; i++) db.set(K, { n: i });
       expect(drain(db)).to.deep.equal([7, 8, 9, 10]);
-      expect(db.metrics(K)).to.deep.equal({ produced: 10, consumed: 4, dropped: 6, occupancy: 0, capacity: 4 });
+      expect(db.metrics(K)).to.deep.equal({ produced: 10, consumed: 4, dropped: 6, rejected: 0, errors: 0, occupancy: 0, capacity: 4 });
     });
 
     it('keeps its own cursor beside other readers and taps', () => {
@@ -101,7 +101,7 @@ describe('direct API (database.ts)', () => {
       db.set(K, { n: 2 });
       db.set(K, { n: 3 });
       expect(drain(db)).to.deep.equal([3]);
-      expect(db.metrics(K)).to.deep.equal({ produced: 3, consumed: 2, dropped: 1, occupancy: 1, capacity: 1 });
+      expect(db.metrics(K)).to.deep.equal({ produced: 3, consumed: 2, dropped: 1, rejected: 0, errors: 0, occupancy: 1, capacity: 1 });
     });
 
     it('gives a value produced before the first tryGet (the current value)', () => {
@@ -141,7 +141,7 @@ describe('direct API (database.ts)', () => {
       db.set(K, { n: 1 });
       db.set(K, { n: 2 });
       expect(drain(db)).to.deep.equal([2]);
-      expect(db.metrics(K)).to.deep.equal({ produced: 2, consumed: 1, dropped: 1, occupancy: 0, capacity: 1 });
+      expect(db.metrics(K)).to.deep.equal({ produced: 2, consumed: 1, dropped: 1, rejected: 0, errors: 0, occupancy: 0, capacity: 1 });
     });
 
     it('competes with a tap: a value taken by tryGet is not delivered to the tap, and the reverse', () => {

@@ -13,8 +13,11 @@ import { appBundles, ensureBuilt, hostScript, ROOT } from './helpers.js';
 const PICO_VARS = 5100;
 const RESERVE = 0.2;
 /** JerryScript 2.4 heap peak of smoke (bytes): 57,336 before the loggers, contexts and COBS buffer
- *  were cut, 51,184 after (host-driven by the reference host, 2.5 s of virtual time). */
-const JERRY_SMOKE_MAX = 52_000;
+ *  were cut, 51,184 after (host-driven by the reference host, 2.5 s of virtual time); 53,240 with the
+ *  records' `rejected`/`errors` counters. The peak moves in 2 KB steps with code size: 300 bytes of
+ *  unrelated code prepended to the 51,192-byte-peak bundle measured 53,232, so the bound sits one
+ *  step above the measurement rather than a few hundred bytes. */
+const JERRY_SMOKE_MAX = 54_000;
 /** dist/aimdb-core.js (bytes): 32,713 before the development switch dropped its sentences. */
 const CORE_MAX_BYTES = 32_000;
 

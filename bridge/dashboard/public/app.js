@@ -70,6 +70,7 @@ function makeCard(row) {
     produced: metric('produced', 'produced', 'values produced into the record'),
     consumed: metric('consumed', 'consumed', 'successful reads, summed over readers (this page is one of them)'),
     dropped: metric('dropped', 'dropped', 'values some reader never received'),
+    errors: metric('errors', 'errors', 'exceptions thrown by its readers or by the transform writing it, plus values it refused'),
     lag: metric('lag', 'lag', type === 'spmc_ring' ? 'slowest reader backlog: values produced but not yet read' : 'values waiting (Mailbox: pending, unread)'),
     rate: metric('rate', 'rate/s', 'values per second over the last poll'),
   };
@@ -84,7 +85,7 @@ function makeCard(row) {
     svg,
     keys,
     h('div', { class: 'occ', title: 'occupancy / capacity' }, [h('span', { text: 'occupancy' }), h('div', { class: 'bar' }, [fill]), occText]),
-    h('dl', { class: 'metrics' }, [m.produced.div, m.consumed.div, m.dropped.div, m.lag.div, m.rate.div]),
+    h('dl', { class: 'metrics' }, [m.produced.div, m.consumed.div, m.dropped.div, m.errors.div, m.lag.div, m.rate.div]),
   ]);
   return { card, value, svg, keys, fill, occText, m, readers: card.querySelector('.card-head .badge:last-child') };
 }
@@ -117,6 +118,9 @@ function updateMetrics(rows, now) {
     c.m.consumed.dd.textContent = fmtInt(row.consumed_count);
     c.m.dropped.dd.textContent = fmtInt(row.dropped_count);
     c.m.dropped.dd.className = row.dropped_count > 0 ? 'warn' : '';
+    const errors = (row.error_count || 0) + (row.rejected_count || 0);
+    c.m.errors.dd.textContent = fmtInt(errors);
+    c.m.errors.dd.className = errors > 0 ? 'warn' : '';
     c.m.lag.dd.textContent = row.buffer_type === 'spmc_ring' || row.buffer_type === 'mailbox' ? fmtInt(occ[0]) : '—';
     c.m.rate.dd.textContent = rate >= 10 ? rate.toFixed(0) : rate.toFixed(1);
     c.occText.textContent = occ[0] + '/' + occ[1];
