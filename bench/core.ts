@@ -1,5 +1,5 @@
 /**
- * Core benchmarks (issue 2): record hops per second for each buffer and a transform chain, as ratios
+ * Core benchmarks: record hops per second for each buffer and a transform chain, as ratios
  * against Node's EventEmitter delivering the same values and a minimal hand-written ES5 ring, all
  * measured in the same run; and heap growth per million messages.
  *

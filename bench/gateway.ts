@@ -1,5 +1,5 @@
 /**
- * Gateway benchmarks (issue 4), all on loopback against one embedded aedes broker in the same run:
+ * Gateway benchmarks, all on loopback against one embedded aedes broker in the same run:
  * - throughput record → MQTT: values produced into a record with an MQTT `linkTo` (the gateway's
  *   bridging path), counted at an independent MQTT.js subscriber, as a ratio against raw MQTT.js
  *   publishing the same payloads to the same broker (target ≥ 0.9);

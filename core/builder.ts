@@ -1,5 +1,5 @@
 /**
- * The database builder (issue 2, item 2): `builder(adapter).withConnector(c).configure(key, reg => …)
+ * The database builder: `builder(adapter).withConnector(c).configure(key, reg => …)
  * .build()`. Configuration is collected; `build()` validates all of it at once, allocates every
  * buffer, parses every link and builds the graph. Nothing runs before `build()` succeeds.
  */

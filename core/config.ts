@@ -1,5 +1,5 @@
 /**
- * Record configuration as collected by `configure()` (issue 2, item 2). Nothing here checks or runs
+ * Record configuration as collected by `configure()`. Nothing here checks or runs
  * anything: `build()` validates the whole configuration at once (core/validate.ts).
  */
 import type { BufferConfig, Consumer, LinkOptions, Producer, RecordKey } from './api.js';

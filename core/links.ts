@@ -1,6 +1,5 @@
 /**
- * Link URLs, topic matching and the route objects handed to connectors (CONTRACT §3, §6; issue 2
- * item 11). URLs are parsed and routes built once, at build; the per-message path only calls the
+ * Link URLs, topic matching and the route objects handed to connectors (CONTRACT §3, §6). URLs are parsed and routes built once, at build; the per-message path only calls the
  * prepared functions.
  */
 import type { InboundRoute, LinkMetrics, LinkOptions, LinkUrl, OutboundRoute, Payload } from './api.js';

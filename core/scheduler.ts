@@ -1,5 +1,5 @@
 /**
- * The cooperative scheduler (issue 2, item 6). `produce()` only marks a record runnable; deliveries
+ * The cooperative scheduler. `produce()` only marks a record runnable; deliveries
  * happen here, never on the producer's stack. Runnable items form an intrusive FIFO (no allocation
  * per message); a drain runs at most `batch` deliveries, then yields through `adapter.defer` so
  * timers and I/O get their turn.

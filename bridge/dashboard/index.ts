@@ -1,5 +1,5 @@
 /**
- * The gateway's live dashboard (issue "Remote access and observability", item 4): one `node:http`
+ * The gateway's live dashboard: one `node:http`
  * server that serves the hand-written page in `public/`, `/config.json`, `/api/status` (devices,
  * link counters, scheduler), Prometheus `/metrics`, and — unless the page is pointed at another
  * endpoint with `wsUrl` — AimX v3 over WebSocket at `/aimx` on the same port (the page speaks AimX

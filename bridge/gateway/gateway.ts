@@ -1,5 +1,5 @@
 /**
- * The edge gateway (issue 4): keeps a twin of each device's records and bridges them to an MQTT
+ * The edge gateway: keeps a twin of each device's records and bridges them to an MQTT
  * broker, with remote access (AimX), a dashboard and Prometheus metrics.
  *
  * Lifecycle: broker (embedded unless configured) → device sessions (discovery with a deadline) →

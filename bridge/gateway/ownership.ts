@@ -1,5 +1,5 @@
 /**
- * Ownership across nodes (CONTRACT §9; issue 4 item 5): every key has exactly one authoritative
+ * Ownership across nodes (CONTRACT §9): every key has exactly one authoritative
  * producer, also when several nodes share a broker.
  *
  * Each node keeps one retained claims document at `<prefix>/$owners/<nodeId>`:
