@@ -7,6 +7,9 @@ const os = require('node:os');
 const path = require('node:path');
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aimdb-test-run-'));
+// Traversable by other users, not listable: mosquitto started as root drops to its own user and must
+// reach the configuration files the tests write below this folder.
+fs.chmodSync(dir, 0o711);
 process.env.TMPDIR = dir;
 process.on('exit', () => {
   fs.rmSync(dir, { recursive: true, force: true });
