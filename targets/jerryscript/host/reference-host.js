@@ -26,6 +26,9 @@ function hostRun(untilMs) {
     if (due < 0 || due > untilMs || steps++ > 100000) break;
     now = due > now ? due : now;
     aimdbHost.tick(now);
+    // Idle after a tick: collect garbage, as a firmware host does (jerry_heap_gc) and as Espruino
+    // does by itself. JerryScript's CLI offers gc(); duktape and mujs run without it.
+    if (typeof gc === 'function') gc();
   }
   aimdbHost.tick(untilMs);
 }
