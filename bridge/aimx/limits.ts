@@ -161,6 +161,26 @@ export class AimxGate {
     return n;
   }
 
+  /**
+   * Counts a wrong token from `addr` (in `hello`, or at a WebSocket upgrade) and puts the address in
+   * its backoff: 250 ms doubling per failure up to `authBackoffMaxMs`, logged in aggregate.
+   */
+  failedToken(addr: string): void {
+    const L = this.limits;
+    this.stats.authFailures++;
+    this.note();
+    const p = this.peerState(addr);
+    p.failures++;
+    p.lastFailure = Date.now();
+    p.until = p.lastFailure + Math.min(L.authBackoffMs * 2 ** Math.min(p.failures - 1, 30), L.authBackoffMaxMs);
+  }
+
+  /** Milliseconds `addr` still waits in its token backoff (0: none). */
+  backoffLeft(addr: string): number {
+    const p = this.peers.get(addr);
+    return p ? Math.max(0, p.until - Date.now()) : 0;
+  }
+
   private peerState(addr: string): PeerState {
     let p = this.peers.get(addr);
     const now = Date.now();
@@ -334,12 +354,7 @@ export class AimxGate {
       if (ended) return;
       if (session._closed) return finish();
       if (session._authFailures > failuresBefore) {
-        this.stats.authFailures++;
-        this.note();
-        const p = this.peerState(addr);
-        p.failures++;
-        p.lastFailure = Date.now();
-        p.until = p.lastFailure + Math.min(L.authBackoffMs * 2 ** Math.min(p.failures - 1, 30), L.authBackoffMaxMs);
+        this.failedToken(addr);
         if (session._authFailures >= L.maxAuthFailures) {
           finish();
           conn.close();

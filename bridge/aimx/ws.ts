@@ -13,7 +13,7 @@ import { AIMX_VERSION, type AimxServer } from '../../core/aimx/index.js';
 import { checkUpgrade, VERSION_PARAM } from './auth.js';
 import { AimxListener, MessageConn, SEND_HIGH_WATER, newConn, serveConn } from './conn.js';
 import { MAX_FRAME_BYTES } from './framing.js';
-import { originAllowed, wsIo } from './limits.js';
+import { gateOf, originAllowed, wsIo } from './limits.js';
 
 /** Options of {@link serveWs}. */
 export interface WsServeOptions {
@@ -58,6 +58,9 @@ function sendHttp(res: http.ServerResponse, status: number, type: string, body: 
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' }).end(body);
 }
 
+/** Upgrades of one address waiting out its token backoff at once; more are refused (429). */
+const MAX_HELD_UPGRADES = 4;
+
 /** Serves AimX on a WebSocket endpoint. */
 export async function serveWs(server: AimxServer, options: WsServeOptions = {}): Promise<AimxListener & { port: number }> {
   const maxFrame = options.maxFrame ?? server.maxFrameBytes;
@@ -76,9 +79,12 @@ export async function serveWs(server: AimxServer, options: WsServeOptions = {}):
     if (paths.strict.includes(url.pathname) || paths.lenient.includes(url.pathname)) return sendHttp(res, 426, 'text/plain', 'AimX over WebSocket: upgrade required\n');
     sendHttp(res, 404, 'text/plain', 'not found\n');
   });
-  http0.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+  // Upgrades held in a token backoff, per address (bounded: past the cap they are refused at once).
+  const held = new Map<string, number>();
+  const upgrade = (req: http.IncomingMessage, socket: net.Socket, head: Buffer): void => {
     // A page of another site must not reach AimX through the visitor's browser: Origin first.
     const verdict = originAllowed(req, options.allowedOrigins ?? []) ? checkUpgrade(req, server, paths) : { status: 403, body: 'origin not allowed\n', trusted: false };
+    if (verdict.status === 401) gateOf(server).failedToken(req.socket.remoteAddress ?? '');
     if (verdict.status !== 101) {
       const reason = http.STATUS_CODES[verdict.status] ?? '';
       socket.end(`HTTP/1.1 ${verdict.status} ${reason}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(verdict.body)}\r\nconnection: close\r\n\r\n${verdict.body}`);
@@ -87,6 +93,33 @@ export async function serveWs(server: AimxServer, options: WsServeOptions = {}):
     wss.handleUpgrade(req, socket, head, (ws) => {
       serveConn(server, wsConn(ws, `${req.socket.remoteAddress}:${req.socket.remotePort}`, maxFrame), { transport: 'ws', trusted: verdict.trusted });
     });
+  };
+  http0.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+    // A token at the upgrade is guessed no faster than one in `hello`: an address in its token
+    // backoff has its upgrade answered when the backoff ends, as its `hello` frames would be.
+    const addr = req.socket.remoteAddress ?? '';
+    const wait = gateOf(server).backoffLeft(addr);
+    if (wait <= 0) return upgrade(req, socket, head);
+    const n = held.get(addr) ?? 0;
+    if (n >= MAX_HELD_UPGRADES) {
+      socket.end('HTTP/1.1 429 Too Many Requests\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+      return;
+    }
+    held.set(addr, n + 1);
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      clearTimeout(timer);
+      const left = (held.get(addr) ?? 1) - 1;
+      if (left > 0) held.set(addr, left);
+      else held.delete(addr);
+    };
+    const timer = setTimeout(() => {
+      release();
+      if (!socket.destroyed) upgrade(req, socket, head);
+    }, wait);
+    socket.once('close', release);
   });
   const sockets = new Set<net.Socket>();
   http0.on('connection', (s) => {

@@ -19,6 +19,7 @@ import {
   checkUpgrade,
   dial,
   dialStream,
+  gateOf,
   memoryStreamPair,
   serveSerial,
   serveStream,
@@ -27,6 +28,7 @@ import {
   serveWs,
   unixSocketMode,
 } from '../../bridge/aimx/index.js';
+import { WebSocket } from 'ws';
 import { makeDb } from './fixture.js';
 
 interface Harness {
@@ -375,5 +377,49 @@ describe('aimx/auth per transport', () => {
     expect(checkUpgrade(req('/ws?v=3.0', { authorization: 'bearer t0k' }), withToken, paths).trusted).to.equal(true);
     // The header wins over the query parameter.
     expect(status(withToken, '/ws?v=3.0&token=t0k', { authorization: 'Bearer nope' })).to.equal(401);
+  });
+});
+
+describe('aimx over WebSocket: a token at the upgrade under the token backoff', function () {
+  this.timeout(20000);
+
+  /** The status an upgrade gets, and how long the server took to answer it. */
+  function upgrade(url: string): Promise<{ status: number; ms: number }> {
+    const t0 = Date.now();
+    return new Promise((res, rej) => {
+      const ws = new WebSocket(url);
+      ws.once('unexpected-response', (_req, r) => {
+        res({ status: r.statusCode ?? 0, ms: Date.now() - t0 });
+        ws.terminate();
+      });
+      ws.once('open', () => {
+        res({ status: 101, ms: Date.now() - t0 });
+        ws.terminate();
+      });
+      ws.once('error', rej);
+    });
+  }
+
+  it('holds the next upgrade of an address that sent a wrong token until its backoff ends, and refuses a pile of them', async () => {
+    const db = makeDb();
+    const server = aimxServer(db, { token: 'right' });
+    const l = await serveWs(server, { port: 0 });
+    try {
+      const url = `ws://127.0.0.1:${l.port}/ws?v=3.0&token=`;
+      expect((await upgrade(url + 'wrong')).status).to.equal(401);
+      expect(gateOf(server).stats.authFailures).to.equal(1);
+      // The right token still gets in, but only once the address's backoff (250 ms) has run out.
+      const right = await upgrade(url + 'right');
+      expect(right.status).to.equal(101);
+      expect(right.ms).to.be.at.least(150);
+      expect((await upgrade(url + 'wrong')).status).to.equal(401);
+      // In the backoff, at most four upgrades of one address wait; the fifth is refused at once.
+      const five = await Promise.all([1, 2, 3, 4, 5].map(() => upgrade(url + 'wrong')));
+      expect(five.map((r) => r.status).sort()).to.deep.equal([401, 401, 401, 401, 429]);
+      expect(gateOf(server).stats.authFailures).to.equal(6);
+    } finally {
+      await l.close();
+      db.stop();
+    }
   });
 });

@@ -51,7 +51,7 @@ describe('security: safe defaults', function () {
       dashboard: { port: 0 },
       log: { level: 'info' },
     });
-    const ws = g.endpoints.aimx[0];
+    const ws = g.endpoints.aimx[0] + '?v=3.0';
     const dash = g.endpoints.dashboard!;
     const dashWs = dash.replace(/^http/, 'ws') + 'aimx';
     const origin = {
@@ -66,7 +66,7 @@ describe('security: safe defaults', function () {
     const metricsNoToken = await get(dash + 'metrics');
     const statusToken = await get(dash + 'api/status', { authorization: 'Bearer ' + TOKEN });
     const metricsToken = await get(dash + 'metrics', { authorization: 'Bearer ' + TOKEN });
-    expect(origin).to.deep.equal({ remoteEvil: 'http 401', remoteNone: 'open', remoteListed: 'open', dashEvil: 'http 403' });
+    expect(origin).to.deep.equal({ remoteEvil: 'http 403', remoteNone: 'open', remoteListed: 'open', dashEvil: 'http 403' });
     expect(rebound.status).to.equal(421);
     expect(page.status).to.equal(200);
     expect(page.headers['content-security-policy']).to.contain("frame-ancestors 'none'");
