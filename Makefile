@@ -44,10 +44,12 @@ test: setup build typecheck
 test-unit:
 	@$(MOCHA) 'test/**/*.test.ts'
 
-## Ports: MQTT_PORT (1883), AIMX_PORT (7350), WS_PORT (7351), DASHBOARD_PORT (8080); 0 picks a free one.
+## Ports: MQTT_PORT (1883), AIMX_PORT (7350), WS_PORT (7351), DASHBOARD_PORT (8080), MQTT_WS_PORT (9001),
+## TWIN_PORT (8081); 0 picks a free one.
 demo: setup-demo build
 	@$(NODE) bin/aimdb.mjs demo $(if $(MQTT_PORT),--mqtt-port $(MQTT_PORT)) $(if $(AIMX_PORT),--aimx-port $(AIMX_PORT)) \
-	  $(if $(WS_PORT),--ws-port $(WS_PORT)) $(if $(DASHBOARD_PORT),--dashboard-port $(DASHBOARD_PORT))
+	  $(if $(WS_PORT),--ws-port $(WS_PORT)) $(if $(DASHBOARD_PORT),--dashboard-port $(DASHBOARD_PORT)) \
+	  $(if $(MQTT_WS_PORT),--mqtt-ws-port $(MQTT_WS_PORT)) $(if $(TWIN_PORT),--twin-port $(TWIN_PORT))
 
 bench: setup build
 	@$(NODE) --import tsx --expose-gc bench/run.ts

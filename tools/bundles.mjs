@@ -440,7 +440,8 @@ function browserConfig(file, buildDir) {
       generatedCode: { preset: 'es5', constBindings: false },
       plugins: [
         // Not `toplevel`: the IIFE's `var AimDB = …` is the bundle's whole point, not an unused name.
-        terser({ ...terserOptions('core'), toplevel: false }),
+        // A page has memory to spare: it keeps the development messages (whole sentences in errors).
+        terser({ ...terserOptions('core'), toplevel: false, compress: { ...terserOptions('core').compress, global_defs: { __DEV__: true } } }),
         {
           name: 'aimdb-browser-check',
           renderChunk(code) {

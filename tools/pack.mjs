@@ -8,7 +8,7 @@
 // module computes from its own location stays true):
 //
 //   bridge/, targets/node/   the Node runtime, gateway and CLI compiled to JavaScript (tsc, tsconfig.build.json)
-//   core/, targets/espruino/, targets/jerryscript/
+//   core/, targets/espruino/, targets/jerryscript/, targets/browser/
 //                            the device sources (.ts, what the bundler compiles to ES5) and the core
 //                            compiled for Node (.js)
 //   types/                   declarations of all of the above (the package's "types")
@@ -33,7 +33,7 @@ const fail = (m) => {
 /** The bundler's toolchain: development tools of this repository, run-time needs of `aimdb build`. */
 const BUILD_DEPS = ['@rollup/plugin-terser', '@rollup/plugin-typescript', 'acorn', 'espruino', 'rollup', 'tslib', 'typescript'];
 /** The bundles `aimdb demo` runs and the core module. */
-const DIST_FILES = ['aimdb-core.js', 'package.json', 'pico-actuator.pico.js', 'pico-actuator.pico.json', 'climate-sensor.esp32.js', 'climate-sensor.esp32.json'];
+const DIST_FILES = ['aimdb-core.js', 'aimdb-browser.js', 'package.json', 'pico-actuator.pico.js', 'pico-actuator.pico.json', 'climate-sensor.esp32.js', 'climate-sensor.esp32.json'];
 /** Repository-only tools (README tables, the guarantees report). */
 const TOOLS_LEFT_OUT = new Set(['guarantees.mjs', 'sizes.mjs', 'setup.sh', 'pack.mjs']);
 
@@ -109,10 +109,12 @@ async function main() {
   copyTree('core', ts);
   copyTree('targets/espruino', ts);
   copyTree('targets/jerryscript', (n) => ts(n) || n.endsWith('.js'));
+  copyTree('targets/browser', ts);
   copyTree('tools', (n) => (n.endsWith('.mjs') || n.endsWith('.d.mts')) && !TOOLS_LEFT_OUT.has(n));
   copyTree('boards', () => true);
   copyTree('bin', (n) => n.endsWith('.mjs'));
   cpSync(join(ROOT, 'bridge/dashboard/public'), join(STAGE, 'bridge/dashboard/public'), { recursive: true });
+  cpSync(join(ROOT, 'bridge/browser/public'), join(STAGE, 'bridge/browser/public'), { recursive: true });
   copyFileSync(join(ROOT, 'bridge/sync/boot.mjs'), join(STAGE, 'bridge/sync/boot.mjs'));
   mkdirSync(join(STAGE, 'dist'));
   for (const f of DIST_FILES) copyFileSync(join(ROOT, 'dist', f), join(STAGE, 'dist', f));

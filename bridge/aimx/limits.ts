@@ -20,7 +20,6 @@
  */
 import type { AimxServer, AimxSession, SessionOpenOptions } from '../../core/aimx/index.js';
 import type { MessageConn } from './conn.js';
-
 /** Flow control a transport offers the gate (all a socket or a WebSocket can do). */
 export interface ConnIo {
   /** Bytes queued for sending and not yet handed to the kernel. */
@@ -62,7 +61,6 @@ export interface AimxLimits {
   /** At most one summary log line per this many ms. Default 60000. */
   logEveryMs: number;
 }
-
 /** Counters of a gate (also in `/metrics`). */
 export interface GateStats {
   /** Connections refused: a pool was full. */
@@ -161,24 +159,18 @@ export class AimxGate {
     return n;
   }
 
-  /**
-   * Counts a wrong token from `addr` (in `hello`, or at a WebSocket upgrade) and puts the address in
-   * its backoff: 250 ms doubling per failure up to `authBackoffMaxMs`, logged in aggregate.
-   */
+  /** Counts a wrong token from `addr` (`hello` or a WebSocket upgrade): its backoff doubles, to a cap. */
   failedToken(addr: string): void {
-    const L = this.limits;
     this.stats.authFailures++;
     this.note();
     const p = this.peerState(addr);
-    p.failures++;
     p.lastFailure = Date.now();
-    p.until = p.lastFailure + Math.min(L.authBackoffMs * 2 ** Math.min(p.failures - 1, 30), L.authBackoffMaxMs);
+    p.until = p.lastFailure + Math.min(this.limits.authBackoffMs * 2 ** Math.min(p.failures++, 30), this.limits.authBackoffMaxMs);
   }
 
   /** Milliseconds `addr` still waits in its token backoff (0: none). */
   backoffLeft(addr: string): number {
-    const p = this.peers.get(addr);
-    return p ? Math.max(0, p.until - Date.now()) : 0;
+    return Math.max(0, (this.peers.get(addr)?.until ?? 0) - Date.now());
   }
 
   private peerState(addr: string): PeerState {

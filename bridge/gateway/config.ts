@@ -8,6 +8,11 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { aimError, keyNameProblem } from '../../core/index.js';
 import { checkHistoryConfig, type HistoryConfig } from '../history/config.js';
+import { schemaProblem, type ValueSchema } from './schema.js';
+import { applyEnv } from './env.js';
+
+export { schemaProblem, valueMismatch, type ValueSchema } from './schema.js';
+export { applyEnv } from './env.js';
 
 /**
  * A client of the embedded broker. A user with `node` is that node: it alone may write
@@ -46,24 +51,6 @@ export interface DeclaredRecord {
   topic?: string;
   /** MQTT devices: the topic the board takes commands for it on (default `<topic>/set`). */
   command_topic?: string;
-}
-
-/**
- * The shape a command must have (a small JSON Schema subset): `type` (`object`, `number`,
- * `integer`, `boolean`, `string`, `array`, `null`), `properties`, `required`,
- * `additionalProperties: false`, `minimum`/`maximum`, `maxLength`, `maxItems`, `items`, `enum`.
- */
-export interface ValueSchema {
-  type?: 'object' | 'number' | 'integer' | 'boolean' | 'string' | 'array' | 'null';
-  properties?: { [k: string]: ValueSchema };
-  required?: string[];
-  additionalProperties?: boolean;
-  minimum?: number;
-  maximum?: number;
-  maxLength?: number;
-  maxItems?: number;
-  items?: ValueSchema;
-  enum?: Array<string | number | boolean | null>;
 }
 
 /** One device mirrored by the gateway. */
@@ -154,7 +141,7 @@ export interface ConfigError extends Error {
   problems: string[];
 }
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 /** Collects problems while checking a raw document. */
 class Checker {
@@ -307,73 +294,6 @@ function checkDevice(c: Checker, raw: Json, path: string, seen: Set<string>): De
   const token = c.str(o.token, join(path, 'token'));
   if (token) dev.token = token;
   return dev;
-}
-
-const SCHEMA_TYPES = ['object', 'number', 'integer', 'boolean', 'string', 'array', 'null'];
-const SCHEMA_KEYS = ['type', 'properties', 'required', 'additionalProperties', 'minimum', 'maximum', 'maxLength', 'maxItems', 'items', 'enum', 'description'];
-
-/** Why `v` is not a schema of the supported subset, or `undefined`. */
-export function schemaProblem(v: unknown, depth = 0): string | undefined {
-  if (depth > 8) return 'schema nested deeper than 8 levels';
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return 'expected a schema mapping';
-  const o = v as { [k: string]: unknown };
-  for (const k of Object.keys(o)) if (!SCHEMA_KEYS.includes(k)) return `unsupported schema keyword '${k}' (supported: ${SCHEMA_KEYS.join(', ')})`;
-  if (o.type !== undefined && !SCHEMA_TYPES.includes(o.type as string)) return `unknown type '${String(o.type)}'`;
-  if (o.properties !== undefined) {
-    if (!o.properties || typeof o.properties !== 'object' || Array.isArray(o.properties)) return 'properties: expected a mapping';
-    for (const [k, p] of Object.entries(o.properties)) {
-      const m = schemaProblem(p, depth + 1);
-      if (m) return `properties.${k}: ${m}`;
-    }
-  }
-  if (o.items !== undefined) {
-    const m = schemaProblem(o.items, depth + 1);
-    if (m) return 'items: ' + m;
-  }
-  if (o.required !== undefined && (!Array.isArray(o.required) || o.required.some((x) => typeof x !== 'string'))) return 'required: expected a list of names';
-  for (const k of ['minimum', 'maximum', 'maxLength', 'maxItems']) if (o[k] !== undefined && typeof o[k] !== 'number') return `${k}: expected a number`;
-  if (o.enum !== undefined && !Array.isArray(o.enum)) return 'enum: expected a list';
-  return undefined;
-}
-
-/**
- * Checks `value` against a schema (the subset of {@link ValueSchema}); returns the first mismatch
- * (`open: expected boolean, got string`) or `undefined` when it matches.
- */
-export function valueMismatch(schema: ValueSchema, value: unknown, path = 'value'): string | undefined {
-  const t = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
-  if (schema.enum && !schema.enum.some((e) => e === value)) return `${path}: expected one of ${JSON.stringify(schema.enum)}`;
-  if (schema.type) {
-    const ok = schema.type === 'integer' ? typeof value === 'number' && Number.isInteger(value) : schema.type === t;
-    if (!ok) return `${path}: expected ${schema.type}, got ${t}`;
-  }
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) return `${path}: not a finite number`;
-    if (schema.minimum !== undefined && value < schema.minimum) return `${path}: below the minimum ${schema.minimum}`;
-    if (schema.maximum !== undefined && value > schema.maximum) return `${path}: above the maximum ${schema.maximum}`;
-  }
-  if (typeof value === 'string' && schema.maxLength !== undefined && value.length > schema.maxLength) return `${path}: longer than ${schema.maxLength}`;
-  if (Array.isArray(value)) {
-    if (schema.maxItems !== undefined && value.length > schema.maxItems) return `${path}: more than ${schema.maxItems} items`;
-    if (schema.items) {
-      for (let i = 0; i < value.length; i++) {
-        const m = valueMismatch(schema.items, value[i], `${path}[${i}]`);
-        if (m) return m;
-      }
-    }
-  }
-  if (t === 'object') {
-    const o = value as { [k: string]: unknown };
-    for (const r of schema.required ?? []) if (!Object.prototype.hasOwnProperty.call(o, r)) return `${path}.${r}: required`;
-    const props = schema.properties ?? {};
-    for (const k of Object.keys(o)) {
-      if (Object.prototype.hasOwnProperty.call(props, k)) {
-        const m = valueMismatch(props[k], o[k], `${path}.${k}`);
-        if (m) return m;
-      } else if (schema.additionalProperties === false) return `${path}.${k}: not allowed`;
-    }
-  }
-  return undefined;
 }
 
 const FILTER_OK = (s: string) => (s.split('/').some((l, i, a) => (l.includes('#') && (l !== '#' || i !== a.length - 1)) || (l.includes('+') && l !== '+')) ? `'${s}' is not a valid MQTT topic filter` : undefined);
@@ -533,53 +453,6 @@ export function checkConfig(raw: unknown, file = '<inline>'): EdgeConfig {
   return cfg;
 }
 
-/** Parses an environment value: JSON scalars and lists where they parse, else the string. */
-function envValue(s: string): Json {
-  const t = s.trim();
-  if (/^(true|false|null|-?\d+(\.\d+)?|\[.*\]|\{.*\})$/s.test(t)) {
-    try {
-      return JSON.parse(t) as Json;
-    } catch {
-      return s;
-    }
-  }
-  return s;
-}
-
-/**
- * Applies `AIMDB_*` environment overrides to a raw document: `AIMDB_NODE_ID=edge-2`,
- * `AIMDB_BROKER__URL=mqtt://10.0.0.5`, `AIMDB_DEVICES__0__TRANSPORT=serial:///dev/ttyUSB1`.
- * `__` separates nested keys; a number selects a list item. Key names are lower-cased.
- * Returns the names of the variables applied.
- */
-export function applyEnv(raw: { [k: string]: unknown }, env: { [k: string]: string | undefined }, prefix = 'AIMDB_'): string[] {
-  const applied: string[] = [];
-  for (const name of Object.keys(env).sort()) {
-    if (!name.startsWith(prefix) || env[name] === undefined) continue;
-    const path = name.slice(prefix.length).toLowerCase().split('__');
-    if (path.some((p) => p === '')) continue;
-    // AIMDB_CONNECT and AIMDB_TOKEN belong to the CLI client, AIMDB_ENGINES, AIMDB_APPS and
-    // AIMDB_BOARDS to the device build tools: not to the gateway's file.
-    if (path.length === 1 && ['connect', 'token', 'config', 'engines', 'apps', 'boards'].includes(path[0])) continue;
-    let node: { [k: string]: unknown } | unknown[] = raw;
-    for (let i = 0; i < path.length - 1; i++) {
-      const k: string | number = /^\d+$/.test(path[i]) ? Number(path[i]) : path[i];
-      const next = /^\d+$/.test(path[i + 1]) ? [] : {};
-      const cur = (node as { [k: string]: unknown })[k as string];
-      if (cur === undefined || cur === null || typeof cur !== 'object') (node as { [k: string]: unknown })[k as string] = next;
-      node = (node as { [k: string]: unknown })[k as string] as { [k: string]: unknown };
-    }
-    const last = path[path.length - 1];
-    // Secrets and names are taken as written: `AIMDB_REMOTE__TOKEN=null` is the token "null"… which
-    // checkConfig then refuses as a placeholder, rather than a JSON null that turns auth off.
-    const literal = last === 'token' || last === 'password' || last === 'username' || last === 'client_id';
-    (node as { [k: string]: unknown })[/^\d+$/.test(last) ? Number(last) : last] = literal ? (env[name] as string) : envValue(env[name] as string);
-    applied.push(name);
-  }
-  return applied;
-}
-
-/** Parses the text of a config file (YAML or JSON by extension; YAML is a superset of JSON). */
 export function parseConfigText(text: string, file: string): unknown {
   try {
     if (extname(file).toLowerCase() === '.json') return JSON.parse(text);

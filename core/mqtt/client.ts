@@ -17,14 +17,10 @@
  *
  * Delivery: QoS 1 is at least once: every redelivery is handed over, with `redelivered` set when
  * recognised. A subscription made with `atMostOnce` asks for redeliveries to be dropped instead; a
- * message is dropped only when every subscription matching it asked so.
- *
- * Input: every option is checked when the client is made (client-options.ts), and every topic,
+ * message is dropped only when every subscription matching it asked so. Input: every option is checked when the client is made (client-options.ts), and every topic,
  * filter and QoS when it is used: a bad one throws `INVALID_ARGUMENT` at the call and never reaches
  * the wire. A malformed or oversize inbound packet closes the connection and is counted in
- * `stats.malformed`; nothing is thrown out of a socket callback.
- *
- * Limits (defaults; every one is an option): inbound packet ≤ `maxPacket` 4096 bytes; in-flight
+ * `stats.malformed`; nothing is thrown out of a socket callback. Limits (defaults; every one is an option): inbound packet ≤ `maxPacket` 4096 bytes; in-flight
  * window 4 QoS>0 publishes; offline queue 8 messages; 8 inbound QoS 2 ids awaiting PUBREL; 16 QoS 1
  * deliveries remembered while redeliveries are recognised.
  *
@@ -75,7 +71,6 @@ interface Queued {
   packet: ByteArray;
   qos: number;
 }
-
 
 type Callback = Function | null;
 

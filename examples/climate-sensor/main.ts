@@ -74,9 +74,9 @@ function parseJson(_ctx: RuntimeContext, p: Payload): any {
   return JSON.parse(typeof p === 'string' ? p : utf8Decode(p));
 }
 
-/** A configuration the sensor can run with: 1 s to 1 h between samples, an offset within ±50 °C. */
+/** A configuration the sensor can run with: 0.1 s to 1 h between samples, an offset within ±50 °C. */
 export function validConfig(c: any): boolean {
-  return !!c && typeof c.intervalMs === 'number' && c.intervalMs >= 1000 && c.intervalMs <= 3600000 && typeof c.tempOffset === 'number' && c.tempOffset > -50 && c.tempOffset < 50;
+  return !!c && typeof c.intervalMs === 'number' && c.intervalMs >= 100 && c.intervalMs <= 3600000 && typeof c.tempOffset === 'number' && c.tempOffset > -50 && c.tempOffset < 50;
 }
 
 /** A configuration from the broker: refused (counted, never stored nor persisted) unless valid. */

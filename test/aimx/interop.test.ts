@@ -192,7 +192,7 @@ describe('AimDB client interop: the gateway of `make demo` (token on network tra
   const TOKEN = 'interop-Token_1';
   before(async function () {
     if (!haveBundles) throw new Error('dist bundles missing: run make build');
-    demo = await startDemo({ print: () => {}, mqttPort: 0, aimxPort: 0, wsPort: 0, dashboardPort: 0, reportMs: 600000, commandMs: 600000, token: TOKEN });
+    demo = await startDemo({ print: () => {}, mqttPort: 0, aimxPort: 0, wsPort: 0, dashboardPort: 0, mqttWsPort: 0, twinPort: 0, reportMs: 600000, commandMs: 600000, token: TOKEN });
   });
   after(async () => {
     await demo?.stop();

@@ -75,7 +75,10 @@ describe('layering', () => {
   it('bridge/ imports only core/, targets/node, itself, node: modules and npm packages (no device target)', () => {
     const bad: string[] = [];
     for (const f of tsFiles('bridge')) {
-      for (const s of importsOf(f)) if (s.startsWith('.') && !['core', 'targets/node', 'bridge'].includes(landsIn(f, s))) bad.push(`${f} -> ${s}`);
+      // The CLI's build, run-device, image and flash commands are the bundler's front end: bridge/cli
+      // may use tools/ (the bundler, the board files, the engine runner), nothing else in bridge may.
+      const allowed = f.startsWith('bridge/cli/') ? ['core', 'targets/node', 'bridge', 'tools'] : ['core', 'targets/node', 'bridge'];
+      for (const s of importsOf(f)) if (s.startsWith('.') && !allowed.includes(landsIn(f, s))) bad.push(`${f} -> ${s}`);
     }
     expect(bad).to.deep.equal([]);
   });

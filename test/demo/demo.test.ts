@@ -28,7 +28,7 @@ describe('demo', function () {
     const out = await new Promise<string>((res, rej) =>
       execFile(
         process.execPath,
-        ['bin/aimdb.mjs', 'demo', '--duration', '9000', '--mqtt-port', '0', '--aimx-port', '0', '--ws-port', '0', '--dashboard-port', '0'],
+        ['bin/aimdb.mjs', 'demo', '--duration', '9000', '--mqtt-port', '0', '--aimx-port', '0', '--ws-port', '0', '--dashboard-port', '0', '--mqtt-ws-port', '0', '--twin-port', '0'],
         { cwd: ROOT, timeout: 45000 },
         (err, stdout, stderr) => (err ? rej(new Error(`${err.message}\n${stdout}\n${stderr}`)) : res(stdout)),
       ),

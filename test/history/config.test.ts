@@ -84,8 +84,8 @@ describe('history and MQTT-over-WebSocket configuration', () => {
   });
 
   it('takes embedded_broker.ws_port and rejects a bad one', () => {
-    expect(checkConfig({ embedded_broker: { port: 1883, ws_port: 9001 } }).embedded_broker).to.deep.equal({ host: '127.0.0.1', port: 1883, ws_port: 9001 });
-    expect(checkConfig({ embedded_broker: { port: 1883 } }).embedded_broker).to.deep.equal({ host: '127.0.0.1', port: 1883 });
+    expect(checkConfig({ embedded_broker: { port: 1883, ws_port: 9001 } }).embedded_broker).to.deep.equal({ host: '127.0.0.1', port: 1883, users: [], anonymous: true, anonymous_publish: ['#'], ws_port: 9001 });
+    expect(checkConfig({ embedded_broker: { port: 1883 } }).embedded_broker).to.deep.equal({ host: '127.0.0.1', port: 1883, users: [], anonymous: true, anonymous_publish: ['#'] });
     for (const bad of [-1, 65536, 'ws', 1.5, true]) {
       expect(problems({ embedded_broker: { ws_port: bad } }), String(bad)).to.have.length(1).and.to.match(/embedded_broker\.ws_port: expected an integer from 0 to 65535/);
     }

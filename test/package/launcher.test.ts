@@ -75,7 +75,7 @@ describe('make demo: Ctrl-C, busy ports, temporary folders', function () {
   });
 
   it('SIGINT to aimdb demo itself: "stopped", exit 0, no aimdb-demo-* folder', async () => {
-    const child = spawn(process.execPath, ['bin/aimdb.mjs', 'demo', '--mqtt-port', '0', '--aimx-port', '0', '--ws-port', '0', '--dashboard-port', '0'], {
+    const child = spawn(process.execPath, ['bin/aimdb.mjs', 'demo', '--mqtt-port', '0', '--aimx-port', '0', '--ws-port', '0', '--dashboard-port', '0', '--mqtt-ws-port', '0', '--twin-port', '0'], {
       cwd: ROOT,
       env: { ...process.env, TMPDIR: tmp },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -94,7 +94,7 @@ describe('make demo: Ctrl-C, busy ports, temporary folders', function () {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const child = spawn(process.execPath, ['bin/aimdb.mjs', 'demo', '--mqtt-port', '0', '--aimx-port', String(port), '--ws-port', '0', '--dashboard-port', '0'], {
+      const child = spawn(process.execPath, ['bin/aimdb.mjs', 'demo', '--mqtt-port', '0', '--aimx-port', String(port), '--ws-port', '0', '--dashboard-port', '0', '--mqtt-ws-port', '0', '--twin-port', '0'], {
         cwd: ROOT,
         env: { ...process.env, TMPDIR: tmp },
         stdio: ['ignore', 'pipe', 'pipe'],

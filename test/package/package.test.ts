@@ -146,7 +146,7 @@ describe('the npm package (installed from its tarball)', function () {
     // A temp folder of its own: what the demo leaves behind is seen, other runs' folders are not.
     const tmp = join(dir, 'tmp');
     mkdirSync(tmp);
-    const r = await run('npx', ['--no-install', 'aimdb', 'demo', '--duration', '6000', '--mqtt-port', '0', '--aimx-port', '0', '--ws-port', '0', '--dashboard-port', '0'], {
+    const r = await run('npx', ['--no-install', 'aimdb', 'demo', '--duration', '6000', '--mqtt-port', '0', '--aimx-port', '0', '--ws-port', '0', '--dashboard-port', '0', '--mqtt-ws-port', '0', '--twin-port', '0'], {
       cwd: dir,
       env: { ...env, TMPDIR: tmp },
       timeout: 60_000,

@@ -27,8 +27,10 @@ describe('dist/ artifacts', function () {
   it('every bundle parses as ES5, has no helper or hazard and declares before use', () => {
     for (const f of files()) {
       const code = readFileSync(join(DIST, f), 'utf8');
-      expect(checkArtifact(code, { espruino: true }), f).to.deep.equal([]);
-      expect(checkDeclarationOrder(code), f).to.deep.equal([]);
+      // The browser bundle is ES5 too, but a browser hoists and has every built-in: no Espruino checks.
+      const espruino = f !== 'aimdb-browser.js';
+      expect(checkArtifact(code, { espruino }), f).to.deep.equal([]);
+      if (espruino) expect(checkDeclarationOrder(code), f).to.deep.equal([]);
       expect(code, f).to.not.match(/__DEV__|tslib/);
     }
   });

@@ -6,11 +6,14 @@ import { startDemo } from '../../demo/demo.js';
 import { CliCommand, UsageError } from '../registry.js';
 
 const USAGE = `Usage: aimdb demo [--duration MS] [--mqtt-port N] [--aimx-port N] [--ws-port N] [--dashboard-port N]
+                  [--mqtt-ws-port N] [--twin-port N]
   --duration MS        stop after MS milliseconds (default: until Ctrl-C)
   --mqtt-port N        embedded broker port (default 1883; 0 picks a free one)
   --aimx-port N        AimX TCP port (default 7350)
   --ws-port N          AimX WebSocket port (default 7351)
   --dashboard-port N   dashboard and /metrics port (default 8080)
+  --mqtt-ws-port N     embedded broker's MQTT over WebSocket port (default 9001)
+  --twin-port N        browser twin page port (default 8081)
 Needs the bundles in dist/ ('make demo' builds them).`;
 
 function port(v: unknown, name: string): number | undefined {
@@ -20,7 +23,7 @@ function port(v: unknown, name: string): number | undefined {
 }
 
 /** Which setting moves a port that is in use (`EADDRINUSE … :1883`), or undefined. */
-export function busyPortHint(message: string, ports: { mqttPort?: number; aimxPort?: number; wsPort?: number; dashboardPort?: number }): string | undefined {
+export function busyPortHint(message: string, ports: { mqttPort?: number; aimxPort?: number; wsPort?: number; dashboardPort?: number; mqttWsPort?: number; twinPort?: number }): string | undefined {
   const m = /EADDRINUSE.*:(\d+)/.exec(message);
   if (!m) return undefined;
   const n = Number(m[1]);
@@ -29,6 +32,8 @@ export function busyPortHint(message: string, ports: { mqttPort?: number; aimxPo
     [ports.aimxPort ?? 7350, 'aimx-port', 'AIMX_PORT'],
     [ports.wsPort ?? 7351, 'ws-port', 'WS_PORT'],
     [ports.dashboardPort ?? 8080, 'dashboard-port', 'DASHBOARD_PORT'],
+    [ports.mqttWsPort ?? 9001, 'mqtt-ws-port', 'MQTT_WS_PORT'],
+    [ports.twinPort ?? 8081, 'twin-port', 'TWIN_PORT'],
   ];
   const hit = settings.find(([p]) => p === n);
   if (!hit) return `port ${n} is in use by another program`;
@@ -39,7 +44,7 @@ export const command: CliCommand = {
   name: 'demo',
   summary: 'run the gateway with an embedded broker and simulated boards (real bundles)',
   usage: USAGE,
-  flags: { duration: 'number', 'mqtt-port': 'number', 'aimx-port': 'number', 'ws-port': 'number', 'dashboard-port': 'number' },
+  flags: { duration: 'number', 'mqtt-port': 'number', 'aimx-port': 'number', 'ws-port': 'number', 'dashboard-port': 'number', 'mqtt-ws-port': 'number', 'twin-port': 'number' },
   async run(ctx) {
     if (ctx.args.length > 0) throw new UsageError(`unexpected argument '${ctx.args[0]}'`, USAGE);
     const duration = ctx.flags.duration as number | undefined;
@@ -49,6 +54,8 @@ export const command: CliCommand = {
       aimxPort: port(ctx.flags['aimx-port'], 'aimx-port'),
       wsPort: port(ctx.flags['ws-port'], 'ws-port'),
       dashboardPort: port(ctx.flags['dashboard-port'], 'dashboard-port'),
+      mqttWsPort: port(ctx.flags['mqtt-ws-port'], 'mqtt-ws-port'),
+      twinPort: port(ctx.flags['twin-port'], 'twin-port'),
     };
     let demo;
     try {
