@@ -55,14 +55,7 @@ export async function serveMqttOverWebSocket(handle: (stream: net.Socket, req: h
     stream.on('error', () => socket.terminate());
     handle(stream as unknown as net.Socket, req);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const actual = (server.address() as net.AddressInfo).port;
+  const actual = await listenOn(server, port, host);
   return {
     url: `ws://${host.includes(':') ? '[' + host + ']' : host}:${actual}${MQTT_WS_PATH}`,
     close: async () => {
@@ -72,4 +65,16 @@ export async function serveMqttOverWebSocket(handle: (stream: net.Socket, req: h
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/** Listens on `host:port` (port 0: the OS chooses); resolves with the port, rejects on a listen error. */
+export async function listenOn(server: net.Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as net.AddressInfo).port;
 }

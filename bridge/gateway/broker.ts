@@ -17,7 +17,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
 import { Aedes, type Client } from 'aedes';
-import { serveMqttOverWebSocket, type BrokerWsOptions, type MqttWsListener } from './broker-ws.js';
+import { listenOn, serveMqttOverWebSocket, type BrokerWsOptions, type MqttWsListener } from './broker-ws.js';
 import { topicMatches as topicMatchesFilter } from '../../core/mqtt/index.js';
 import type { BrokerUser } from './config.js';
 
@@ -155,14 +155,7 @@ export async function startEmbeddedBroker(host = '127.0.0.1', port = 1883, optio
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const actual = (server.address() as net.AddressInfo).port;
+  const actual = await listenOn(server, port, host);
   const ws: MqttWsListener | null = options.ws ? await serveMqttOverWebSocket(aedes.handle, options.ws.host ?? host, options.ws.port) : null;
   return {
     url: `mqtt://${host.includes(':') ? '[' + host + ']' : host}:${actual}`,
